@@ -1,0 +1,353 @@
+//! The envelope every fact travels in, as submitted ([`Draft`]) and as stored ([`Event`]), and the
+//! parsing of submitted batches.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{EventRef, Rejection, Rule, rule_from_serde};
+use crate::keys::EventId;
+use crate::payload::Payload;
+use crate::values::{Name, Text};
+
+/// Where a fact is evidenced.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// The document's title: "Leicestershire and Rutland SCSB minutes, 25 September 2014".
+    pub document: Name,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<Name>,
+    /// Minute, paragraph or appendix: "74", "Appendix 1".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minute: Option<Name>,
+    /// The words the fact rests on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<Text>,
+}
+
+/// An event as a caller submits it: the ledger adds `recorded_at` (and `id` when absent).
+#[derive(Clone, Debug, PartialEq, Eq, JsonSchema)]
+pub struct Draft {
+    /// Supply an id to make re-submission idempotent; otherwise the ledger generates a UUIDv7.
+    #[serde(default)]
+    pub id: Option<EventId>,
+    /// The date the fact took effect in the world (valid time).
+    pub effective: NaiveDate,
+    /// Who recorded the fact.
+    pub recorded_by: Name,
+    pub source: Source,
+    /// Events this one corrects or retracts. They drop out of projections once this one is recorded.
+    #[serde(default)]
+    pub supersedes: Vec<EventId>,
+    #[serde(flatten)]
+    pub payload: Payload,
+}
+
+/// An event as the ledger stores it. Its canonical JSON (see [`Event::canonical_bytes`]) is what is
+/// hashed and exported.
+#[derive(Clone, Debug, PartialEq, Eq, JsonSchema)]
+pub struct Event {
+    pub id: EventId,
+    pub effective: NaiveDate,
+    /// When the ledger appended the event (record time, UTC). Never decreases along the log.
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: Name,
+    pub source: Source,
+    #[serde(default)]
+    pub supersedes: Vec<EventId>,
+    #[serde(flatten)]
+    pub payload: Payload,
+}
+
+impl Draft {
+    /// The stored event this draft becomes when the ledger gives it an id and a record time.
+    pub fn into_event(self, id: EventId, recorded_at: DateTime<Utc>) -> Event {
+        Event {
+            id,
+            effective: self.effective,
+            recorded_at,
+            recorded_by: self.recorded_by,
+            source: self.source,
+            supersedes: self.supersedes,
+            payload: self.payload,
+        }
+    }
+}
+
+impl Event {
+    /// The exact bytes the ledger stores and hashes: compact JSON, fields in a fixed order, absent
+    /// optional fields left out.
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("an event always serializes")
+    }
+
+    /// Parse stored or exported bytes back into an event.
+    pub fn from_slice(bytes: &[u8]) -> Result<Event, Rejection> {
+        let value: Value = serde_json::from_slice(bytes).map_err(|e| Rejection {
+            event: EventRef::default(),
+            field: String::new(),
+            rule: Rule::NotJson(e.to_string()),
+        })?;
+        let at = EventRef::default();
+        let envelope = Envelope::from_value(value).map_err(|(field, rule)| Rejection {
+            event: at.clone(),
+            field,
+            rule,
+        })?;
+        let (Some(id), Some(recorded_at)) = (envelope.id, envelope.recorded_at) else {
+            let field = if envelope.id.is_none() {
+                "id"
+            } else {
+                "recorded_at"
+            };
+            return Err(Rejection {
+                event: at,
+                field: field.into(),
+                rule: Rule::Missing,
+            });
+        };
+        Ok(envelope.draft.into_event(id, recorded_at))
+    }
+}
+
+// Serialized by hand so the fields keep the envelope's reading order with `data` last.
+fn serialize_envelope<S: serde::Serializer>(
+    s: S,
+    id: Option<&EventId>,
+    recorded_at: Option<&DateTime<Utc>>,
+    effective: &NaiveDate,
+    recorded_by: &Name,
+    source: &Source,
+    supersedes: &[EventId],
+    payload: &Payload,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(None)?;
+    if let Some(id) = id {
+        m.serialize_entry("id", id)?;
+    }
+    m.serialize_entry("type", payload.type_tag())?;
+    m.serialize_entry("effective", effective)?;
+    if let Some(at) = recorded_at {
+        m.serialize_entry("recorded_at", at)?;
+    }
+    m.serialize_entry("recorded_by", recorded_by)?;
+    m.serialize_entry("source", source)?;
+    if !supersedes.is_empty() {
+        m.serialize_entry("supersedes", supersedes)?;
+    }
+    m.serialize_entry("data", &crate::payload::DataOf(payload))?;
+    m.end()
+}
+
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serialize_envelope(
+            s,
+            Some(&self.id),
+            Some(&self.recorded_at),
+            &self.effective,
+            &self.recorded_by,
+            &self.source,
+            &self.supersedes,
+            &self.payload,
+        )
+    }
+}
+
+impl Serialize for Draft {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serialize_envelope(
+            s,
+            self.id.as_ref(),
+            None,
+            &self.effective,
+            &self.recorded_by,
+            &self.source,
+            &self.supersedes,
+            &self.payload,
+        )
+    }
+}
+
+/// The envelope with the payload still untyped, so that the type tag can be checked first and the
+/// payload's errors reported under `data.`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEnvelope {
+    id: Option<EventId>,
+    #[serde(rename = "type")]
+    type_tag: String,
+    effective: NaiveDate,
+    recorded_at: Option<DateTime<Utc>>,
+    recorded_by: Name,
+    source: Source,
+    #[serde(default)]
+    supersedes: Vec<EventId>,
+    data: Value,
+}
+
+struct Envelope {
+    id: Option<EventId>,
+    recorded_at: Option<DateTime<Utc>>,
+    draft: Draft,
+}
+
+impl Envelope {
+    fn from_value(value: Value) -> Result<Envelope, (String, Rule)> {
+        if !value.is_object() {
+            return Err((String::new(), Rule::NotAnObject));
+        }
+        // Check the tag first: an unknown type should be named as such, not as a bad `data`.
+        if let Some(Value::String(tag)) = value.get("type")
+            && !Payload::TYPES.contains(&tag.as_str())
+        {
+            return Err(("type".into(), Rule::UnknownType { found: tag.clone() }));
+        }
+        let raw: RawEnvelope = serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            rule_from_serde(&path, &e.into_inner().to_string())
+        })?;
+        let payload = Payload::from_tag_and_data(&raw.type_tag, raw.data)
+            .ok_or_else(|| {
+                (
+                    "type".to_string(),
+                    Rule::UnknownType {
+                        found: raw.type_tag.clone(),
+                    },
+                )
+            })?
+            .map_err(|e| {
+                let path = match e.path().to_string().as_str() {
+                    "." => "data".to_string(),
+                    p => format!("data.{p}"),
+                };
+                rule_from_serde(&path, &e.into_inner().to_string())
+            })?;
+        Ok(Envelope {
+            id: raw.id,
+            recorded_at: raw.recorded_at,
+            draft: Draft {
+                id: raw.id,
+                effective: raw.effective,
+                recorded_by: raw.recorded_by,
+                source: raw.source,
+                supersedes: raw.supersedes,
+                payload,
+            },
+        })
+    }
+}
+
+/// Parse one submitted event (already JSON) into a draft, checking every structural rule.
+pub fn draft_from_value(value: Value, at: &EventRef) -> Result<Draft, Vec<Rejection>> {
+    let reject = |(field, rule): (String, Rule)| {
+        vec![Rejection {
+            event: at.clone(),
+            field,
+            rule,
+        }]
+    };
+    let envelope = Envelope::from_value(value).map_err(reject)?;
+    if envelope.recorded_at.is_some() {
+        return Err(reject(("recorded_at".into(), Rule::StampedByLedger)));
+    }
+    let mut at = at.clone();
+    at.id = envelope.draft.id;
+    let problems = crate::validate::problems(&envelope.draft);
+    if problems.is_empty() {
+        Ok(envelope.draft)
+    } else {
+        Err(problems
+            .into_iter()
+            .map(|(field, rule)| Rejection {
+                event: at.clone(),
+                field,
+                rule,
+            })
+            .collect())
+    }
+}
+
+/// Parse a submission: one JSON event, a JSON array of events, or JSON Lines. Every event is checked;
+/// all problems are returned, each naming the event by position (and line).
+pub fn parse_batch(input: &[u8]) -> Result<Vec<Draft>, Vec<Rejection>> {
+    let first = input.iter().position(|b| !b.is_ascii_whitespace());
+    let values: Vec<(usize, Value)> = match first.map(|i| input[i]) {
+        None => {
+            return Err(vec![Rejection {
+                event: EventRef::default(),
+                field: String::new(),
+                rule: Rule::TooFew("one event (the input is empty)"),
+            }]);
+        }
+        Some(b'[') => {
+            let array: Vec<Value> = serde_json::from_slice(input).map_err(|e| {
+                vec![Rejection {
+                    event: EventRef {
+                        line: Some(e.line()),
+                        ..EventRef::default()
+                    },
+                    field: String::new(),
+                    rule: Rule::NotJson(e.to_string()),
+                }]
+            })?;
+            array.into_iter().map(|v| (0, v)).collect()
+        }
+        Some(_) => {
+            let mut values = Vec::new();
+            let mut stream = serde_json::Deserializer::from_slice(input).into_iter::<Value>();
+            let mut line = 1;
+            let mut offset = 0;
+            loop {
+                let start = offset
+                    + input[offset..]
+                        .iter()
+                        .position(|b| !b.is_ascii_whitespace())
+                        .unwrap_or(0);
+                line += input[offset..start].iter().filter(|&&b| b == b'\n').count();
+                match stream.next() {
+                    None => break,
+                    Some(Ok(v)) => values.push((line, v)),
+                    Some(Err(e)) => {
+                        return Err(vec![Rejection {
+                            event: EventRef {
+                                position: Some(values.len() + 1),
+                                line: Some(e.line()),
+                                ..EventRef::default()
+                            },
+                            field: String::new(),
+                            rule: Rule::NotJson(e.to_string()),
+                        }]);
+                    }
+                }
+                line += input[start..stream.byte_offset()]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count();
+                offset = stream.byte_offset();
+            }
+            values
+        }
+    };
+    let mut drafts = Vec::with_capacity(values.len());
+    let mut rejections = Vec::new();
+    for (i, (line, value)) in values.into_iter().enumerate() {
+        let at = EventRef {
+            position: Some(i + 1),
+            line: (line > 0).then_some(line),
+            ..EventRef::default()
+        };
+        match draft_from_value(value, &at) {
+            Ok(d) => drafts.push(d),
+            Err(mut r) => rejections.append(&mut r),
+        }
+    }
+    if rejections.is_empty() {
+        Ok(drafts)
+    } else {
+        Err(rejections)
+    }
+}
