@@ -1,0 +1,444 @@
+//! Opening, appending and reading.
+
+use std::fs::{self, File, TryLockError};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use minutebook_model::{Draft, Event, EventId, EventRef, Rejection, Rule};
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::{Transactional, Tree};
+
+use crate::error::{Result, StoreError};
+use crate::hash::{Checkpoint, Hash, chain_hash, leaf_hash};
+
+const HEAD: &[u8] = b"head";
+
+/// A ledger on disk: a directory holding a lock file and a sled database.
+///
+/// Trees: `events` (seq -> canonical bytes), `ids` (uuid -> seq), `chain` (seq -> chain hash),
+/// `meta` (`head` -> seq ‖ hash), and `derived` (name ‖ 0 ‖ key -> value) for indexes and snapshots
+/// that later layers keep in step with the log.
+pub struct Ledger {
+    path: PathBuf,
+    db: sled::Db,
+    pub(crate) events: Tree,
+    pub(crate) ids: Tree,
+    pub(crate) chain: Tree,
+    pub(crate) meta: Tree,
+    derived: Tree,
+    // Held for the ledger's lifetime: the OS releases it when the process ends, however it ends.
+    _lock: File,
+}
+
+/// One stored event: its place, its chain hash and its exact bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stored {
+    pub seq: u64,
+    pub chain: Hash,
+    pub bytes: Vec<u8>,
+}
+
+impl Stored {
+    pub fn event(&self) -> Result<Event> {
+        Event::from_slice(&self.bytes).map_err(|r| StoreError::Integrity {
+            seq: self.seq,
+            what: format!("stored event does not parse: {r}"),
+        })
+    }
+}
+
+/// What an append did.
+#[derive(Clone, Debug, Default)]
+pub struct AppendReport {
+    /// Newly appended events: (seq, id).
+    pub appended: Vec<(u64, EventId)>,
+    /// Events whose id was already in the ledger with the same content: (seq, id). Not written again.
+    pub already_present: Vec<(u64, EventId)>,
+    pub head: Checkpoint,
+}
+
+/// A write a later layer (an index, a snapshot) wants made in the same atomic batch as the events it
+/// covers. Stored in the `derived` tree under `name ‖ 0 ‖ key`.
+#[derive(Clone, Debug)]
+pub struct DerivedWrite {
+    pub name: &'static str,
+    pub key: Vec<u8>,
+    /// `None` removes the key.
+    pub value: Option<Vec<u8>>,
+}
+
+pub(crate) fn encode_seq(seq: u64) -> [u8; 8] {
+    seq.to_be_bytes()
+}
+
+pub(crate) fn decode_seq(bytes: &[u8]) -> u64 {
+    u64::from_be_bytes(bytes.try_into().expect("sequence keys are 8 bytes"))
+}
+
+pub(crate) fn encode_head(cp: Checkpoint) -> Vec<u8> {
+    let mut v = cp.seq.to_be_bytes().to_vec();
+    v.extend_from_slice(&cp.hash.0);
+    v
+}
+
+fn decode_head(bytes: &[u8]) -> Option<Checkpoint> {
+    (bytes.len() == 40).then(|| Checkpoint {
+        seq: decode_seq(&bytes[..8]),
+        hash: Hash::from_slice(&bytes[8..]).expect("32 bytes"),
+    })
+}
+
+fn derived_key(name: &str, key: &[u8]) -> Vec<u8> {
+    let mut k = name.as_bytes().to_vec();
+    k.push(0);
+    k.extend_from_slice(key);
+    k
+}
+
+impl Ledger {
+    /// Create a new, empty ledger at `path` (a directory).
+    pub fn init(path: &Path) -> Result<Ledger> {
+        if path.join("sled").exists() {
+            return Err(StoreError::AlreadyExists {
+                path: path.to_owned(),
+            });
+        }
+        fs::create_dir_all(path)?;
+        Self::open_inner(path)
+    }
+
+    /// Open the ledger at `path`. Fails with [`StoreError::InUse`] if another process has it open.
+    pub fn open(path: &Path) -> Result<Ledger> {
+        if !path.join("sled").is_dir() {
+            return Err(StoreError::NotFound {
+                path: path.to_owned(),
+            });
+        }
+        Self::open_inner(path)
+    }
+
+    fn open_inner(path: &Path) -> Result<Ledger> {
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path.join("LOCK"))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                return Err(StoreError::InUse {
+                    path: path.to_owned(),
+                });
+            }
+            Err(TryLockError::Error(e)) => return Err(e.into()),
+        }
+        let db = sled::Config::new().path(path.join("sled")).open()?;
+        let ledger = Ledger {
+            path: path.to_owned(),
+            events: db.open_tree("events")?,
+            ids: db.open_tree("ids")?,
+            chain: db.open_tree("chain")?,
+            meta: db.open_tree("meta")?,
+            derived: db.open_tree("derived")?,
+            db,
+            _lock: lock,
+        };
+        ledger.discard_uncommitted()?;
+        Ok(ledger)
+    }
+
+    /// The head is the commit point: anything stored beyond it (an import cut off by a crash) was never
+    /// acknowledged, so it is removed before the ledger is used.
+    fn discard_uncommitted(&self) -> Result<()> {
+        let head = self.head()?.seq;
+        let beyond = |tree: &Tree| -> Result<Vec<sled::IVec>> {
+            Ok(tree
+                .range(encode_seq(head + 1)..)
+                .keys()
+                .collect::<Result<_, _>>()?)
+        };
+        let stale_events = beyond(&self.events)?;
+        let stale_chain = beyond(&self.chain)?;
+        if stale_events.is_empty() && stale_chain.is_empty() {
+            return Ok(());
+        }
+        for key in stale_events {
+            self.events.remove(key)?;
+        }
+        for key in stale_chain {
+            self.chain.remove(key)?;
+        }
+        for entry in self.ids.iter() {
+            let (id, seq) = entry?;
+            if decode_seq(&seq) > head {
+                self.ids.remove(id)?;
+            }
+        }
+        self.db.flush()?;
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The head: the number of events and the chain hash of the last (genesis for an empty ledger).
+    pub fn head(&self) -> Result<Checkpoint> {
+        Ok(self
+            .meta
+            .get(HEAD)?
+            .and_then(|v| decode_head(&v))
+            .unwrap_or_default())
+    }
+
+    pub fn get(&self, seq: u64) -> Result<Option<Stored>> {
+        if seq == 0 || seq > self.head()?.seq {
+            return Ok(None);
+        }
+        let (Some(bytes), Some(chain)) = (
+            self.events.get(encode_seq(seq))?,
+            self.chain.get(encode_seq(seq))?,
+        ) else {
+            return Err(StoreError::Integrity {
+                seq,
+                what: "event or chain hash missing".into(),
+            });
+        };
+        let chain = Hash::from_slice(&chain).ok_or_else(|| StoreError::Integrity {
+            seq,
+            what: "chain hash is not 32 bytes".into(),
+        })?;
+        Ok(Some(Stored {
+            seq,
+            chain,
+            bytes: bytes.to_vec(),
+        }))
+    }
+
+    pub fn seq_of(&self, id: EventId) -> Result<Option<u64>> {
+        let head = self.head()?.seq;
+        Ok(self
+            .ids
+            .get(id.0.as_bytes())?
+            .map(|v| decode_seq(&v))
+            .filter(|&s| s <= head))
+    }
+
+    /// Events from `from` (inclusive) to the head, oldest first.
+    pub fn iter_from(
+        &self,
+        from: u64,
+    ) -> Result<impl DoubleEndedIterator<Item = Result<Stored>> + '_> {
+        let head = self.head()?.seq;
+        let mut chain = self.chain.range(encode_seq(from.max(1))..=encode_seq(head));
+        Ok(self
+            .events
+            .range(encode_seq(from.max(1))..=encode_seq(head))
+            .map(move |entry| {
+                let (k, bytes) = entry?;
+                let seq = decode_seq(&k);
+                let chain = match chain.next() {
+                    Some(Ok((ck, c))) if ck == k => Hash::from_slice(&c),
+                    _ => None,
+                }
+                .ok_or_else(|| StoreError::Integrity {
+                    seq,
+                    what: "chain hash missing or malformed".into(),
+                })?;
+                Ok(Stored {
+                    seq,
+                    chain,
+                    bytes: bytes.to_vec(),
+                })
+            }))
+    }
+
+    /// Read a value a later layer stored with [`DerivedWrite`].
+    pub fn derived(&self, name: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .derived
+            .get(derived_key(name, key))?
+            .map(|v| v.to_vec()))
+    }
+
+    /// Append a batch atomically and durably (flushed before returning).
+    ///
+    /// Drafts without an id get a UUIDv7. A draft whose id is already stored with the same content is
+    /// reported as already present and not written again; with other content the batch is rejected.
+    /// Every `supersedes` id must be stored already or appear earlier in the batch. With
+    /// `expected_head`, the append happens only if the ledger's head sequence is still that value.
+    pub fn append(&self, drafts: Vec<Draft>, expected_head: Option<u64>) -> Result<AppendReport> {
+        self.append_with(drafts, expected_head, |_| Vec::new())
+    }
+
+    /// [`Ledger::append`], also writing what `derive` returns for the newly appended events in the same
+    /// atomic batch.
+    pub fn append_with(
+        &self,
+        drafts: Vec<Draft>,
+        expected_head: Option<u64>,
+        derive: impl Fn(&[(u64, Event)]) -> Vec<DerivedWrite>,
+    ) -> Result<AppendReport> {
+        let now = Utc::now();
+        // Ids are minted once, outside the transaction, so a retried transaction sees the same ones.
+        let drafts: Vec<(EventId, Draft)> = drafts
+            .into_iter()
+            .map(|d| (d.id.unwrap_or_else(EventId::new_v7), d))
+            .collect();
+        let trees = (
+            &self.events,
+            &self.ids,
+            &self.chain,
+            &self.meta,
+            &self.derived,
+        );
+        let result = trees.transaction(|(events, ids, chain, meta, derived)| {
+            let head = meta
+                .get(HEAD)?
+                .and_then(|v| decode_head(&v))
+                .unwrap_or_default();
+            if let Some(expected) = expected_head
+                && expected != head.seq
+            {
+                return Err(ConflictableTransactionError::Abort(StoreError::Conflict {
+                    expected,
+                    actual: head.seq,
+                }));
+            }
+            let recorded_at = match head.seq {
+                0 => now,
+                seq => now.max(stored_recorded_at(events, seq)?),
+            };
+            let mut report = AppendReport::default();
+            let mut rejections = Vec::new();
+            let mut batch_ids = std::collections::HashSet::new();
+            let mut fresh = Vec::new();
+            let mut tip = head;
+            for (position, (id, draft)) in drafts.iter().enumerate() {
+                let at = EventRef {
+                    position: Some(position + 1),
+                    id: Some(*id),
+                    ..EventRef::default()
+                };
+                let mut reject = |field: &str, rule| {
+                    rejections.push(Rejection {
+                        event: at.clone(),
+                        field: field.into(),
+                        rule,
+                    })
+                };
+                if !batch_ids.insert(*id) {
+                    reject("id", Rule::DuplicateInBatch(*id));
+                    continue;
+                }
+                for target in &draft.supersedes {
+                    if !batch_ids.contains(target) && lookup(ids, *target, head.seq)?.is_none() {
+                        reject("supersedes", Rule::UnknownSuperseded(*target));
+                    }
+                }
+                if let Some(seq) = lookup(ids, *id, head.seq)? {
+                    let stored = events
+                        .get(encode_seq(seq))?
+                        .map(|v| v.to_vec())
+                        .unwrap_or_default();
+                    let existing = Event::from_slice(&stored).map_err(|r| {
+                        ConflictableTransactionError::Abort(StoreError::Integrity {
+                            seq,
+                            what: format!("stored event does not parse: {r}"),
+                        })
+                    })?;
+                    let again = draft.clone().into_event(*id, existing.recorded_at);
+                    if again.canonical_bytes() == stored {
+                        report.already_present.push((seq, *id));
+                    } else {
+                        reject("id", Rule::IdCollision(*id));
+                    }
+                    continue;
+                }
+                let event = draft.clone().into_event(*id, recorded_at);
+                let bytes = event.canonical_bytes();
+                tip = Checkpoint {
+                    seq: tip.seq + 1,
+                    hash: chain_hash(tip.hash, leaf_hash(&bytes)),
+                };
+                events.insert(&encode_seq(tip.seq), bytes)?;
+                chain.insert(&encode_seq(tip.seq), &tip.hash.0)?;
+                ids.insert(id.0.as_bytes(), &encode_seq(tip.seq))?;
+                report.appended.push((tip.seq, *id));
+                fresh.push((tip.seq, event));
+            }
+            if !rejections.is_empty() {
+                return Err(ConflictableTransactionError::Abort(StoreError::Rejected(
+                    rejections,
+                )));
+            }
+            for w in derive(&fresh) {
+                let key = derived_key(w.name, &w.key);
+                match w.value {
+                    Some(v) => derived.insert(key, v)?,
+                    None => derived.remove(key)?,
+                };
+            }
+            meta.insert(HEAD, encode_head(tip))?;
+            report.head = tip;
+            Ok(report)
+        });
+        let report = match result {
+            Ok(report) => report,
+            Err(TransactionError::Abort(e)) => return Err(e),
+            Err(TransactionError::Storage(e)) => return Err(e.into()),
+        };
+        if !report.appended.is_empty() {
+            self.flush()?;
+        }
+        Ok(report)
+    }
+
+    /// Make everything written so far durable.
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Overwrite the stored bytes of one event without updating its hashes: only for tests that
+    /// prove tampering is detected.
+    #[cfg(feature = "tamper")]
+    pub fn tamper_with_event(&self, seq: u64, bytes: &[u8]) -> Result<()> {
+        self.events.insert(encode_seq(seq), bytes)?;
+        self.flush()
+    }
+
+    pub(crate) fn db(&self) -> &sled::Db {
+        &self.db
+    }
+
+    pub(crate) fn derived_tree(&self) -> &Tree {
+        &self.derived
+    }
+}
+
+fn lookup(
+    ids: &TransactionalTree,
+    id: EventId,
+    head: u64,
+) -> Result<Option<u64>, ConflictableTransactionError<StoreError>> {
+    Ok(ids
+        .get(id.0.as_bytes())?
+        .map(|v| decode_seq(&v))
+        .filter(|&s| s <= head))
+}
+
+fn stored_recorded_at(
+    events: &TransactionalTree,
+    seq: u64,
+) -> Result<DateTime<Utc>, ConflictableTransactionError<StoreError>> {
+    let bytes = events.get(encode_seq(seq))?.unwrap_or_default();
+    Event::from_slice(&bytes)
+        .map(|e| e.recorded_at)
+        .map_err(|r| {
+            ConflictableTransactionError::Abort(StoreError::Integrity {
+                seq,
+                what: format!("stored event does not parse: {r}"),
+            })
+        })
+}

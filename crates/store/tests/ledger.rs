@@ -1,0 +1,300 @@
+//! The log's contract: atomic, idempotent, conflict-checked, tamper-evident, exportable.
+
+use minutebook_model::{Draft, EventId, Rule, parse_batch};
+use minutebook_store::{DerivedWrite, Ledger, StoreError};
+use serde_json::json;
+
+fn person(key: &str, id: Option<EventId>) -> serde_json::Value {
+    let mut v = json!({
+        "type": "person_registered", "effective": "2014-09-25", "recorded_by": "clerk",
+        "source": {"document": "minutes"}, "data": {"person": key, "name": format!("Person {key}")}
+    });
+    if let Some(id) = id {
+        v["id"] = json!(id);
+    }
+    v
+}
+
+fn drafts(values: &[serde_json::Value]) -> Vec<Draft> {
+    parse_batch(serde_json::to_string(values).unwrap().as_bytes()).unwrap()
+}
+
+fn fresh() -> (tempfile::TempDir, Ledger) {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::init(&dir.path().join("l")).unwrap();
+    (dir, ledger)
+}
+
+#[test]
+fn appends_are_sequenced_chained_and_readable() {
+    let (_d, ledger) = fresh();
+    let r = ledger
+        .append(drafts(&[person("a", None), person("b", None)]), Some(0))
+        .unwrap();
+    assert_eq!(r.appended.len(), 2);
+    assert_eq!(r.head.seq, 2);
+    let r2 = ledger.append(drafts(&[person("c", None)]), None).unwrap();
+    assert_eq!(r2.appended[0].0, 3);
+    let all: Vec<_> = ledger.iter_from(1).unwrap().map(Result::unwrap).collect();
+    assert_eq!(all.iter().map(|s| s.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(all[2].chain, ledger.head().unwrap().hash);
+    let times: Vec<_> = all.iter().map(|s| s.event().unwrap().recorded_at).collect();
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "record time never decreases"
+    );
+    assert_eq!(ledger.seq_of(all[1].event().unwrap().id).unwrap(), Some(2));
+    ledger.verify(None).unwrap();
+}
+
+#[test]
+fn reappending_is_a_noop_and_other_content_under_the_same_id_is_rejected() {
+    let (_d, ledger) = fresh();
+    let id = EventId::new_v7();
+    ledger
+        .append(drafts(&[person("a", Some(id))]), None)
+        .unwrap();
+    let head = ledger.head().unwrap();
+    let again = ledger
+        .append(drafts(&[person("a", Some(id))]), None)
+        .unwrap();
+    assert!(again.appended.is_empty());
+    assert_eq!(again.already_present, vec![(1, id)]);
+    assert_eq!(ledger.head().unwrap(), head);
+    let err = ledger
+        .append(drafts(&[person("z", Some(id))]), None)
+        .unwrap_err();
+    let StoreError::Rejected(r) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(r[0].rule, Rule::IdCollision(id));
+    assert_eq!(ledger.head().unwrap(), head);
+}
+
+#[test]
+fn a_batch_with_one_bad_event_writes_nothing() {
+    let (_d, ledger) = fresh();
+    let mut bad = person("b", None);
+    bad["supersedes"] = json!([EventId::new_v7()]);
+    let err = ledger
+        .append(drafts(&[person("a", None), bad]), None)
+        .unwrap_err();
+    let StoreError::Rejected(r) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(r[0].event.position, Some(2));
+    assert_eq!(r[0].field, "supersedes");
+    assert!(matches!(r[0].rule, Rule::UnknownSuperseded(_)));
+    assert_eq!(ledger.head().unwrap().seq, 0);
+    assert_eq!(ledger.iter_from(1).unwrap().count(), 0);
+}
+
+#[test]
+fn duplicate_ids_within_a_batch_are_rejected() {
+    let (_d, ledger) = fresh();
+    let id = EventId::new_v7();
+    let err = ledger
+        .append(
+            drafts(&[person("a", Some(id)), person("a", Some(id))]),
+            None,
+        )
+        .unwrap_err();
+    let StoreError::Rejected(r) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(r[0].rule, Rule::DuplicateInBatch(id));
+}
+
+#[test]
+fn supersession_may_name_an_earlier_event_in_the_same_batch() {
+    let (_d, ledger) = fresh();
+    let id = EventId::new_v7();
+    let mut fix = person("a2", None);
+    fix["supersedes"] = json!([id]);
+    ledger
+        .append(drafts(&[person("a", Some(id)), fix]), None)
+        .unwrap();
+    assert_eq!(ledger.head().unwrap().seq, 2);
+}
+
+#[test]
+fn a_stale_expected_head_is_a_conflict_and_writes_nothing() {
+    let (_d, ledger) = fresh();
+    ledger
+        .append(drafts(&[person("a", None)]), Some(0))
+        .unwrap();
+    let err = ledger
+        .append(drafts(&[person("b", None)]), Some(0))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                expected: 0,
+                actual: 1
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(ledger.head().unwrap().seq, 1);
+}
+
+#[test]
+fn a_second_opener_is_told_the_ledger_is_in_use() {
+    let (dir, _ledger) = fresh();
+    let err = Ledger::open(&dir.path().join("l")).err().unwrap();
+    assert!(matches!(err, StoreError::InUse { .. }), "{err}");
+    assert!(err.to_string().contains("in use"));
+}
+
+#[test]
+fn opening_a_missing_ledger_says_how_to_create_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Ledger::open(&dir.path().join("nope")).err().unwrap();
+    assert!(err.to_string().contains("minutebook init"), "{err}");
+}
+
+#[test]
+fn changing_one_byte_of_a_stored_event_fails_verify_at_that_sequence() {
+    let (_d, ledger) = fresh();
+    ledger
+        .append(
+            drafts(&[person("a", None), person("b", None), person("c", None)]),
+            None,
+        )
+        .unwrap();
+    let mut bytes = ledger.get(2).unwrap().unwrap().bytes;
+    let at = bytes.iter().position(|&b| b == b'P').unwrap(); // "Person b" -> "Qerson b"
+    bytes[at] += 1;
+    ledger.tamper_with_event(2, &bytes).unwrap();
+    let err = ledger.verify(None).unwrap_err();
+    assert!(matches!(err, StoreError::Integrity { seq: 2, .. }), "{err}");
+}
+
+#[test]
+fn verify_checks_a_checkpoint() {
+    let (_d, ledger) = fresh();
+    ledger.append(drafts(&[person("a", None)]), None).unwrap();
+    let cp = ledger.head().unwrap();
+    ledger.append(drafts(&[person("b", None)]), None).unwrap();
+    ledger.verify(Some(cp)).unwrap();
+    let wrong = minutebook_store::Checkpoint {
+        seq: 1,
+        hash: minutebook_store::Hash([7; 32]),
+    };
+    assert!(matches!(
+        ledger.verify(Some(wrong)),
+        Err(StoreError::Integrity { seq: 1, .. })
+    ));
+    let beyond = minutebook_store::Checkpoint {
+        seq: 5,
+        hash: cp.hash,
+    };
+    assert!(matches!(
+        ledger.verify(Some(beyond)),
+        Err(StoreError::Integrity { seq: 3, .. })
+    ));
+}
+
+#[test]
+fn export_then_import_gives_the_same_head_and_bytes() {
+    let (dir, ledger) = fresh();
+    ledger
+        .append(drafts(&[person("a", None), person("b", None)]), None)
+        .unwrap();
+    ledger.append(drafts(&[person("c", None)]), None).unwrap();
+    let mut export = Vec::new();
+    let head = ledger.export(&mut export).unwrap();
+    let copy = Ledger::init(&dir.path().join("copy")).unwrap();
+    let report = copy.import(&export[..]).unwrap();
+    assert_eq!(report.head, head);
+    assert_eq!(copy.head().unwrap(), head);
+    copy.verify(None).unwrap();
+    let mut again = Vec::new();
+    copy.export(&mut again).unwrap();
+    assert_eq!(again, export);
+    // And appending carries on from the imported head.
+    copy.append(drafts(&[person("d", None)]), Some(3)).unwrap();
+}
+
+#[test]
+fn import_rejects_reordered_lines_and_keeps_the_ledger_empty() {
+    let (dir, ledger) = fresh();
+    ledger
+        .append(drafts(&[person("a", None), person("b", None)]), None)
+        .unwrap();
+    let mut export = Vec::new();
+    ledger.export(&mut export).unwrap();
+    let text = String::from_utf8(export).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let swapped = format!("{}\n{}\n", lines[1], lines[0]);
+    let copy = Ledger::init(&dir.path().join("copy")).unwrap();
+    let err = copy.import(swapped.as_bytes()).unwrap_err();
+    assert!(matches!(err, StoreError::Import { line: 1, .. }), "{err}");
+    assert_eq!(copy.head().unwrap().seq, 0);
+    assert_eq!(copy.iter_from(1).unwrap().count(), 0);
+    let err = copy
+        .import(text.replace("Person b", "Person c").as_bytes())
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Import { line: 2, .. }), "{err}");
+    copy.import(text.as_bytes()).unwrap();
+}
+
+#[test]
+fn import_needs_an_empty_ledger() {
+    let (_d, ledger) = fresh();
+    ledger.append(drafts(&[person("a", None)]), None).unwrap();
+    let mut export = Vec::new();
+    ledger.export(&mut export).unwrap();
+    assert!(matches!(
+        ledger.import(&export[..]),
+        Err(StoreError::NotEmpty(1))
+    ));
+}
+
+#[test]
+fn derived_writes_commit_with_the_events_they_cover() {
+    let (_d, ledger) = fresh();
+    let count = |evs: &[(u64, minutebook_model::Event)]| {
+        vec![DerivedWrite {
+            name: "count",
+            key: b"n".to_vec(),
+            value: Some(evs.len().to_string().into_bytes()),
+        }]
+    };
+    ledger
+        .append_with(drafts(&[person("a", None), person("b", None)]), None, count)
+        .unwrap();
+    assert_eq!(
+        ledger.derived("count", b"n").unwrap().as_deref(),
+        Some(&b"2"[..])
+    );
+    let mut bad = person("c", None);
+    bad["supersedes"] = json!([EventId::new_v7()]);
+    ledger.append_with(drafts(&[bad]), None, count).unwrap_err();
+    assert_eq!(
+        ledger.derived("count", b"n").unwrap().as_deref(),
+        Some(&b"2"[..]),
+        "a rejected batch derives nothing"
+    );
+}
+
+#[test]
+fn a_ledger_reopens_with_its_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l");
+    let head = {
+        let ledger = Ledger::init(&path).unwrap();
+        ledger
+            .append(drafts(&[person("a", None)]), None)
+            .unwrap()
+            .head
+    };
+    let ledger = Ledger::open(&path).unwrap();
+    assert_eq!(ledger.head().unwrap(), head);
+    ledger.verify(None).unwrap();
+    assert!(matches!(
+        Ledger::init(&path),
+        Err(StoreError::AlreadyExists { .. })
+    ));
+}
