@@ -84,91 +84,90 @@ impl Event {
     }
 
     /// Parse stored or exported bytes back into an event.
-    pub fn from_slice(bytes: &[u8]) -> Result<Event, Rejection> {
-        let value: Value = serde_json::from_slice(bytes).map_err(|e| Rejection {
-            event: EventRef::default(),
-            field: String::new(),
-            rule: Rule::NotJson(e.to_string()),
-        })?;
-        let at = EventRef::default();
-        let envelope = Envelope::from_value(value).map_err(|(field, rule)| Rejection {
-            event: at.clone(),
-            field,
-            rule,
-        })?;
+    pub fn from_slice(bytes: &[u8]) -> Result<Event, Box<Rejection>> {
+        let reject = |field: &str, rule| {
+            Box::new(Rejection {
+                event: EventRef::default(),
+                field: field.into(),
+                rule,
+            })
+        };
+        let value: Value =
+            serde_json::from_slice(bytes).map_err(|e| reject("", Rule::NotJson(e.to_string())))?;
+        let envelope = Envelope::from_value(value).map_err(|(field, rule)| reject(&field, rule))?;
         let (Some(id), Some(recorded_at)) = (envelope.id, envelope.recorded_at) else {
             let field = if envelope.id.is_none() {
                 "id"
             } else {
                 "recorded_at"
             };
-            return Err(Rejection {
-                event: at,
-                field: field.into(),
-                rule: Rule::Missing,
-            });
+            return Err(reject(field, Rule::Missing));
         };
         Ok(envelope.draft.into_event(id, recorded_at))
     }
 }
 
-// Serialized by hand so the fields keep the envelope's reading order with `data` last.
-fn serialize_envelope<S: serde::Serializer>(
-    s: S,
-    id: Option<&EventId>,
-    recorded_at: Option<&DateTime<Utc>>,
-    effective: &NaiveDate,
-    recorded_by: &Name,
-    source: &Source,
-    supersedes: &[EventId],
-    payload: &Payload,
-) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeMap;
-    let mut m = s.serialize_map(None)?;
-    if let Some(id) = id {
-        m.serialize_entry("id", id)?;
+/// The envelope's fields by reference, serialized by hand so they keep the envelope's reading order
+/// (`data` last) and so drafts and events share one definition of the canonical form.
+struct EnvelopeRef<'a> {
+    id: Option<&'a EventId>,
+    recorded_at: Option<&'a DateTime<Utc>>,
+    effective: &'a NaiveDate,
+    recorded_by: &'a Name,
+    source: &'a Source,
+    supersedes: &'a [EventId],
+    payload: &'a Payload,
+}
+
+impl Serialize for EnvelopeRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        if let Some(id) = self.id {
+            m.serialize_entry("id", id)?;
+        }
+        m.serialize_entry("type", self.payload.type_tag())?;
+        m.serialize_entry("effective", self.effective)?;
+        if let Some(at) = self.recorded_at {
+            m.serialize_entry("recorded_at", at)?;
+        }
+        m.serialize_entry("recorded_by", self.recorded_by)?;
+        m.serialize_entry("source", self.source)?;
+        if !self.supersedes.is_empty() {
+            m.serialize_entry("supersedes", self.supersedes)?;
+        }
+        m.serialize_entry("data", &crate::payload::DataOf(self.payload))?;
+        m.end()
     }
-    m.serialize_entry("type", payload.type_tag())?;
-    m.serialize_entry("effective", effective)?;
-    if let Some(at) = recorded_at {
-        m.serialize_entry("recorded_at", at)?;
-    }
-    m.serialize_entry("recorded_by", recorded_by)?;
-    m.serialize_entry("source", source)?;
-    if !supersedes.is_empty() {
-        m.serialize_entry("supersedes", supersedes)?;
-    }
-    m.serialize_entry("data", &crate::payload::DataOf(payload))?;
-    m.end()
 }
 
 impl Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        serialize_envelope(
-            s,
-            Some(&self.id),
-            Some(&self.recorded_at),
-            &self.effective,
-            &self.recorded_by,
-            &self.source,
-            &self.supersedes,
-            &self.payload,
-        )
+        EnvelopeRef {
+            id: Some(&self.id),
+            recorded_at: Some(&self.recorded_at),
+            effective: &self.effective,
+            recorded_by: &self.recorded_by,
+            source: &self.source,
+            supersedes: &self.supersedes,
+            payload: &self.payload,
+        }
+        .serialize(s)
     }
 }
 
 impl Serialize for Draft {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        serialize_envelope(
-            s,
-            self.id.as_ref(),
-            None,
-            &self.effective,
-            &self.recorded_by,
-            &self.source,
-            &self.supersedes,
-            &self.payload,
-        )
+        EnvelopeRef {
+            id: self.id.as_ref(),
+            recorded_at: None,
+            effective: &self.effective,
+            recorded_by: &self.recorded_by,
+            source: &self.source,
+            supersedes: &self.supersedes,
+            payload: &self.payload,
+        }
+        .serialize(s)
     }
 }
 

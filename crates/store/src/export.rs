@@ -69,10 +69,9 @@ impl Ledger {
     fn import_lines(&self, input: impl BufRead) -> Result<ImportReport> {
         let mut checker = ChainChecker::new();
         let mut batch = Chunk::default();
-        let mut line_no = 0u64;
-        for line in input.split(b'\n') {
+        for (index, line) in input.split(b'\n').enumerate() {
             let line = line?;
-            line_no += 1;
+            let line_no = index as u64 + 1;
             let fail = |what: String| StoreError::Import {
                 line: line_no,
                 what,

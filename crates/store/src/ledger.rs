@@ -230,21 +230,20 @@ impl Ledger {
         from: u64,
     ) -> Result<impl DoubleEndedIterator<Item = Result<Stored>> + '_> {
         let head = self.head()?.seq;
-        let mut chain = self.chain.range(encode_seq(from.max(1))..=encode_seq(head));
         Ok(self
             .events
             .range(encode_seq(from.max(1))..=encode_seq(head))
             .map(move |entry| {
                 let (k, bytes) = entry?;
                 let seq = decode_seq(&k);
-                let chain = match chain.next() {
-                    Some(Ok((ck, c))) if ck == k => Hash::from_slice(&c),
-                    _ => None,
-                }
-                .ok_or_else(|| StoreError::Integrity {
-                    seq,
-                    what: "chain hash missing or malformed".into(),
-                })?;
+                let chain = self
+                    .chain
+                    .get(&k)?
+                    .and_then(|c| Hash::from_slice(&c))
+                    .ok_or_else(|| StoreError::Integrity {
+                        seq,
+                        what: "chain hash missing or malformed".into(),
+                    })?;
                 Ok(Stored {
                     seq,
                     chain,
