@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use minutebook_store::StoreError;
 use serde_json::json;
 
+use crate::cmd::append::DomainRejected;
 use crate::output::Output;
 
 pub const OTHER: u8 = 1;
@@ -14,6 +15,9 @@ pub const IN_USE: u8 = 5;
 pub const INTEGRITY: u8 = 6;
 
 fn classify(e: &anyhow::Error) -> (u8, &'static str) {
+    if e.downcast_ref::<DomainRejected>().is_some() {
+        return (REJECTED, "rejected");
+    }
     match e.downcast_ref::<StoreError>() {
         Some(StoreError::Rejected(_) | StoreError::Import { .. } | StoreError::NotEmpty(_)) => {
             (REJECTED, "rejected")
@@ -27,14 +31,18 @@ fn classify(e: &anyhow::Error) -> (u8, &'static str) {
 
 pub fn report(e: &anyhow::Error, out: &Output) -> ExitCode {
     let (code, kind) = classify(e);
-    let rejections = match e.downcast_ref::<StoreError>() {
-        Some(StoreError::Rejected(r)) => r.as_slice(),
-        _ => &[],
+    let rejections: Vec<(String, serde_json::Value)> = match (
+        e.downcast_ref::<StoreError>(),
+        e.downcast_ref::<DomainRejected>(),
+    ) {
+        (Some(StoreError::Rejected(r)), _) => r.iter().map(|r| (r.to_string(), json!(r))).collect(),
+        (_, Some(DomainRejected(r))) => r.iter().map(|r| (r.to_string(), json!(r))).collect(),
+        _ => Vec::new(),
     };
     if out.json {
         let mut body = json!({ "error": kind, "exit_code": code, "message": format!("{e:#}") });
         if !rejections.is_empty() {
-            body["rejections"] = json!(rejections);
+            body["rejections"] = rejections.iter().map(|(_, v)| v.clone()).collect();
         }
         if let Some(StoreError::Integrity { seq, .. }) = e.downcast_ref::<StoreError>() {
             body["seq"] = json!(seq);
@@ -43,7 +51,7 @@ pub fn report(e: &anyhow::Error, out: &Output) -> ExitCode {
     } else {
         eprintln!("minutebook: {e:#}");
         const SHOWN: usize = 50;
-        for r in rejections.iter().take(SHOWN) {
+        for (r, _) in rejections.iter().take(SHOWN) {
             eprintln!("  {r}");
         }
         if rejections.len() > SHOWN {

@@ -4,6 +4,7 @@
 mod cmd;
 mod exit;
 mod output;
+mod world;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,6 +56,14 @@ enum Command {
     Export(cmd::export::Args),
     Import(cmd::import::Args),
     Demo(cmd::demo::Args),
+    Members(cmd::query::MembersArgs),
+    Bodies(cmd::query::BodiesArgs),
+    History(cmd::query::HistoryArgs),
+    Tor(cmd::query::TorArgs),
+    Meetings(cmd::query::MeetingsArgs),
+    Resolutions(cmd::query::ResolutionsArgs),
+    Actions(cmd::query::ActionsArgs),
+    Funding(cmd::query::FundingArgs),
     Schema(cmd::schema::Args),
 }
 
@@ -70,6 +79,14 @@ fn main() -> ExitCode {
         Command::Export(a) => cmd::export::run(&cli.ledger, a, &out),
         Command::Import(a) => cmd::import::run(&cli.ledger, a, &out),
         Command::Demo(a) => cmd::demo::run(a, &out),
+        Command::Members(a) => cmd::query::members(&cli.ledger, a, &out),
+        Command::Bodies(a) => cmd::query::bodies(&cli.ledger, a, &out),
+        Command::History(a) => cmd::query::history(&cli.ledger, a, &out),
+        Command::Tor(a) => cmd::query::tor(&cli.ledger, a, &out),
+        Command::Meetings(a) => cmd::query::meetings(&cli.ledger, a, &out),
+        Command::Resolutions(a) => cmd::query::resolutions(&cli.ledger, a, &out),
+        Command::Actions(a) => cmd::query::actions(&cli.ledger, a, &out),
+        Command::Funding(a) => cmd::query::funding(&cli.ledger, a, &out),
         Command::Schema(a) => cmd::schema::run(a),
     };
     match result {

@@ -28,3 +28,40 @@ pub fn table(header: &[&str]) -> Table {
 pub fn checkpoint(cp: Checkpoint) -> Value {
     json!({ "seq": cp.seq, "hash": cp.hash.to_hex(), "checkpoint": cp.to_string() })
 }
+
+/// The evidence behind a row, one line per event: `#12 Agreement 2011-13, Appendix 1`.
+pub fn evidence_cell(evidence: &[minutebook_world::Evidence]) -> String {
+    evidence
+        .iter()
+        .map(|e| {
+            let minute = e
+                .source
+                .minute
+                .as_ref()
+                .map_or(String::new(), |m| format!(", minute {m}"));
+            format!("#{} {}{minute}", e.seq, e.source.document)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A header row, with an evidence column when asked for.
+pub fn table_with_evidence(header: &[&str], evidence: bool) -> Table {
+    let mut h = header.to_vec();
+    if evidence {
+        h.push("evidence");
+    }
+    table(&h)
+}
+
+/// Push the evidence cell onto a row when asked for.
+pub fn row(mut cells: Vec<String>, evidence: Option<&[minutebook_world::Evidence]>) -> Vec<String> {
+    if let Some(e) = evidence {
+        cells.push(evidence_cell(e));
+    }
+    cells
+}
+
+pub fn opt(value: Option<impl std::fmt::Display>) -> String {
+    value.map_or_else(String::new, |v| v.to_string())
+}

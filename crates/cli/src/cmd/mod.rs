@@ -6,6 +6,7 @@ pub mod export;
 pub mod import;
 pub mod init;
 pub mod log;
+pub mod query;
 pub mod schema;
 pub mod show;
 pub mod verify;

@@ -1,0 +1,263 @@
+//! The world: every live fact, indexed by what it is about, in valid-time order.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use minutebook_model::*;
+use serde::Serialize;
+
+/// Where a row of an answer comes from: the event and its source.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    pub seq: u64,
+    pub id: EventId,
+    #[serde(rename = "type")]
+    pub type_tag: &'static str,
+    pub effective: NaiveDate,
+    pub recorded_at: DateTime<Utc>,
+    pub source: Source,
+}
+
+pub(crate) struct Fact {
+    pub evidence: Evidence,
+    pub payload: Payload,
+    pub alive: bool,
+}
+
+/// What a fact is about; each entity keeps its facts in valid-time order.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Entity {
+    Body(BodyKey),
+    Seats(BodyKey),
+    Tor(BodyKey),
+    Person(PersonKey),
+    Membership(MembershipKey),
+    Meeting(MeetingKey),
+    Resolution(ResolutionKey),
+    Action(ActionKey),
+    Fund(FundKey),
+    Allocation(AllocationKey),
+    Total(TotalKey),
+}
+
+/// Facts of one effective date apply in this order of kinds, so the result never depends on the
+/// order of appending: things exist before they are used, and end after.
+fn rank(p: &Payload) -> u8 {
+    use Payload::*;
+    match p {
+        BodyFounded(_) | PersonRegistered(_) | FundEstablished(_) => 0,
+        BodyRenamed(_) | PersonRenamed(_) | TorAdopted(_) | SeatDefined(_) => 1,
+        TorAmended(_) => 2,
+        TorReviewed(_) => 3,
+        MemberAppointed(_) | MeetingScheduled(_) | MeetingHeld(_) | FundingAllocated(_)
+        | FundTransferred(_) => 4,
+        MemberRoleChanged(_) | MinutesConfirmed(_) | InterestDeclared(_) | ResolutionPassed(_)
+        | FundingAdjusted(_) | TotalStated(_) => 5,
+        ActionAssigned(_) => 6,
+        ActionDischarged(_) => 7,
+        MembershipEnded(_) | SeatAbolished(_) => 8,
+        BodiesMerged(_) | BodySucceeded(_) | BodyDissolved(_) => 9,
+        Retraction(_) => 10,
+    }
+}
+
+/// The entities a payload is about.
+fn entities(p: &Payload) -> Vec<Entity> {
+    use Entity as E;
+    use Payload::*;
+    match p {
+        BodyFounded(x) => vec![E::Body(x.body.clone())],
+        BodyRenamed(x) => vec![E::Body(x.body.clone())],
+        BodiesMerged(x) => x
+            .bodies
+            .iter()
+            .chain([&x.into])
+            .map(|b| E::Body(b.clone()))
+            .collect(),
+        BodySucceeded(x) => [&x.body]
+            .into_iter()
+            .chain(&x.successors)
+            .map(|b| E::Body(b.clone()))
+            .collect(),
+        BodyDissolved(x) => vec![E::Body(x.body.clone())],
+        PersonRegistered(x) => vec![E::Person(x.person.clone())],
+        PersonRenamed(x) => vec![E::Person(x.person.clone())],
+        SeatDefined(x) => vec![E::Seats(x.body.clone())],
+        SeatAbolished(x) => vec![E::Seats(x.body.clone())],
+        MemberAppointed(x) => vec![E::Membership(x.membership.clone())],
+        MemberRoleChanged(x) => vec![E::Membership(x.membership.clone())],
+        MembershipEnded(x) => vec![E::Membership(x.membership.clone())],
+        TorAdopted(x) => vec![E::Tor(x.body.clone())],
+        TorAmended(x) => vec![E::Tor(x.body.clone())],
+        TorReviewed(x) => vec![E::Tor(x.body.clone())],
+        MeetingScheduled(x) => vec![E::Meeting(x.meeting.clone())],
+        MeetingHeld(x) => vec![E::Meeting(x.meeting.clone())],
+        MinutesConfirmed(x) => vec![E::Meeting(x.meeting.clone())],
+        InterestDeclared(x) => vec![E::Meeting(x.meeting.clone())],
+        ResolutionPassed(x) => vec![E::Resolution(x.resolution.clone())],
+        ActionAssigned(x) => vec![E::Action(x.action.clone())],
+        ActionDischarged(x) => vec![E::Action(x.action.clone())],
+        FundEstablished(x) => vec![E::Fund(x.fund.clone())],
+        FundTransferred(x) => vec![E::Fund(x.fund.clone())],
+        FundingAllocated(x) => vec![E::Allocation(x.allocation.clone())],
+        FundingAdjusted(x) => vec![E::Allocation(x.allocation.clone())],
+        TotalStated(x) => vec![E::Total(x.total.clone())],
+        Retraction(_) => vec![],
+    }
+}
+
+/// The governance world as known after some prefix of the log: every fact not superseded, indexed.
+#[derive(Default)]
+pub struct World {
+    pub(crate) facts: Vec<Fact>,
+    by_id: HashMap<EventId, usize>,
+    by_entity: HashMap<Entity, Vec<usize>>,
+    // Secondary indexes: they only grow; an entry whose facts were all superseded reads as absent.
+    pub(crate) body_memberships: HashMap<BodyKey, BTreeSet<MembershipKey>>,
+    pub(crate) person_memberships: HashMap<PersonKey, BTreeSet<MembershipKey>>,
+    pub(crate) body_meetings: HashMap<BodyKey, BTreeSet<MeetingKey>>,
+    pub(crate) meeting_resolutions: HashMap<MeetingKey, BTreeSet<ResolutionKey>>,
+    pub(crate) keys: BTreeSet<Entity>,
+    events_read: u64,
+    last_recorded_at: Option<DateTime<Utc>>,
+}
+
+impl World {
+    pub fn new() -> World {
+        World::default()
+    }
+
+    /// Build the world from events in log order (sequence number, event).
+    pub fn from_events(events: impl IntoIterator<Item = (u64, Event)>) -> World {
+        let mut w = World::new();
+        for (seq, e) in events {
+            w.apply(seq, e);
+        }
+        w
+    }
+
+    /// How many events have been folded in (superseded ones included).
+    pub fn events_read(&self) -> u64 {
+        self.events_read
+    }
+
+    /// The record time of the last event folded in.
+    pub fn last_recorded_at(&self) -> Option<DateTime<Utc>> {
+        self.last_recorded_at
+    }
+
+    /// Whether an event is in this world and not superseded.
+    pub fn is_live(&self, id: EventId) -> bool {
+        self.by_id.get(&id).is_some_and(|&i| self.facts[i].alive)
+    }
+
+    /// Fold one event in. Events must come in log order: supersession only points backwards.
+    pub fn apply(&mut self, seq: u64, event: Event) {
+        self.events_read += 1;
+        self.last_recorded_at = Some(event.recorded_at);
+        for target in &event.supersedes {
+            self.retract(*target);
+        }
+        let index = self.facts.len();
+        let ents = entities(&event.payload);
+        self.index_secondary(&event.payload);
+        let fact = Fact {
+            evidence: Evidence {
+                seq,
+                id: event.id,
+                type_tag: event.payload.type_tag(),
+                effective: event.effective,
+                recorded_at: event.recorded_at,
+                source: event.source,
+            },
+            payload: event.payload,
+            alive: true,
+        };
+        let order = order_key(&fact);
+        self.facts.push(fact);
+        self.by_id.insert(event.id, index);
+        for entity in ents {
+            self.keys.insert(entity.clone());
+            let list = self.by_entity.entry(entity).or_default();
+            let at = list.partition_point(|&i| order_key(&self.facts[i]) <= order);
+            list.insert(at, index);
+        }
+    }
+
+    /// Whether an event with this id has been folded in (live or superseded).
+    pub(crate) fn knows(&self, id: EventId) -> bool {
+        self.by_id.contains_key(&id)
+    }
+
+    /// Take a superseded event's fact out of every answer (it stays in the log).
+    pub(crate) fn retract(&mut self, id: EventId) {
+        if let Some(&i) = self.by_id.get(&id) {
+            self.facts[i].alive = false;
+        }
+    }
+
+    fn index_secondary(&mut self, p: &Payload) {
+        match p {
+            Payload::MemberAppointed(x) => {
+                self.body_memberships
+                    .entry(x.body.clone())
+                    .or_default()
+                    .insert(x.membership.clone());
+                self.person_memberships
+                    .entry(x.person.clone())
+                    .or_default()
+                    .insert(x.membership.clone());
+            }
+            Payload::MeetingScheduled(x) => {
+                self.body_meetings
+                    .entry(x.body.clone())
+                    .or_default()
+                    .insert(x.meeting.clone());
+            }
+            Payload::MeetingHeld(x) => {
+                self.body_meetings
+                    .entry(x.body.clone())
+                    .or_default()
+                    .insert(x.meeting.clone());
+            }
+            Payload::ResolutionPassed(x) => {
+                self.meeting_resolutions
+                    .entry(x.meeting.clone())
+                    .or_default()
+                    .insert(x.resolution.clone());
+            }
+            _ => {}
+        }
+    }
+
+    /// The live facts about an entity effective on or before `at` (all of them with `None`), in
+    /// valid-time order.
+    pub(crate) fn facts_of(
+        &self,
+        entity: &Entity,
+        at: Option<NaiveDate>,
+    ) -> impl Iterator<Item = &Fact> {
+        self.by_entity
+            .get(entity)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|&i| &self.facts[i])
+            .filter(move |f| f.alive && at.is_none_or(|d| f.evidence.effective <= d))
+    }
+
+    /// Keys of one kind of entity with at least one live fact.
+    pub(crate) fn live_keys<'a, K: 'a>(
+        &'a self,
+        pick: impl Fn(&'a Entity) -> Option<&'a K> + 'a,
+    ) -> impl Iterator<Item = &'a K> + 'a {
+        self.keys
+            .iter()
+            .filter(move |e| self.facts_of(e, None).next().is_some())
+            .filter_map(pick)
+    }
+}
+
+fn order_key(f: &Fact) -> (NaiveDate, u8, EventId) {
+    (f.evidence.effective, rank(&f.payload), f.evidence.id)
+}
