@@ -134,12 +134,16 @@ impl Found {
 impl World {
     /// Check a batch as it would be appended: each event against the world on its effective date,
     /// after the events before it (in the ledger and in the batch) and without the events it
-    /// supersedes. Events whose id the world already holds are skipped: the store decides whether
+    /// supersedes. Events for which `already_stored` is true are skipped: the store decides whether
     /// they are repeats or collisions. The world is left with the batch folded in.
-    pub fn check_batch(&mut self, events: Vec<(EventRef, Event)>) -> Vec<DomainRejection> {
+    pub fn check_batch(
+        &mut self,
+        events: Vec<(EventRef, Event)>,
+        already_stored: impl Fn(EventId) -> bool,
+    ) -> Vec<DomainRejection> {
         let mut rejections = Vec::new();
         for (at, event) in events {
-            if self.contains(event.id) {
+            if already_stored(event.id) {
                 continue;
             }
             for target in &event.supersedes {
@@ -450,11 +454,6 @@ impl World {
             Payload::Retraction(_) => {}
         }
         found.0
-    }
-
-    /// Whether the world has read an event with this id (live or superseded).
-    pub fn contains(&self, id: EventId) -> bool {
-        self.knows(id)
     }
 
     fn need_founded(&self, f: &mut Found, field: &str, body: &BodyKey, on: NaiveDate) {

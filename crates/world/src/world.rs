@@ -21,7 +21,6 @@ pub struct Evidence {
 pub(crate) struct Fact {
     pub evidence: Evidence,
     pub payload: Payload,
-    pub alive: bool,
 }
 
 /// What a fact is about; each entity keeps its facts in valid-time order.
@@ -107,9 +106,15 @@ fn entities(p: &Payload) -> Vec<Entity> {
 }
 
 /// The governance world as known after some prefix of the log: every fact not superseded, indexed.
+///
+/// Memory follows the size of the world, not the length of the log: a superseded fact is freed and
+/// its slot reused, so a log of a million corrections to one fact folds into a world of one fact.
 #[derive(Default)]
 pub struct World {
-    pub(crate) facts: Vec<Fact>,
+    /// Live facts; `None` slots are free (listed in `free`).
+    facts: Vec<Option<Fact>>,
+    free: Vec<usize>,
+    /// Slots of live facts by event id.
     by_id: HashMap<EventId, usize>,
     by_entity: HashMap<Entity, Vec<usize>>,
     // Secondary indexes: they only grow; an entry whose facts were all superseded reads as absent.
@@ -148,7 +153,18 @@ impl World {
 
     /// Whether an event is in this world and not superseded.
     pub fn is_live(&self, id: EventId) -> bool {
-        self.by_id.get(&id).is_some_and(|&i| self.facts[i].alive)
+        self.by_id.contains_key(&id)
+    }
+
+    /// How many facts the world holds (events not superseded, retractions aside).
+    pub fn live_facts(&self) -> usize {
+        self.by_id.len()
+    }
+
+    fn fact(&self, slot: usize) -> &Fact {
+        self.facts[slot]
+            .as_ref()
+            .expect("indexes point at live slots")
     }
 
     /// Fold one event in. Events must come in log order: supersession only points backwards.
@@ -158,9 +174,11 @@ impl World {
         for target in &event.supersedes {
             self.retract(*target);
         }
-        let index = self.facts.len();
         let ents = entities(&event.payload);
         self.index_secondary(&event.payload);
+        if ents.is_empty() {
+            return; // a retraction states nothing of its own
+        }
         let fact = Fact {
             evidence: Evidence {
                 seq,
@@ -171,29 +189,40 @@ impl World {
                 source: event.source,
             },
             payload: event.payload,
-            alive: true,
         };
         let order = order_key(&fact);
-        self.facts.push(fact);
-        self.by_id.insert(event.id, index);
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.facts[slot] = Some(fact);
+                slot
+            }
+            None => {
+                self.facts.push(Some(fact));
+                self.facts.len() - 1
+            }
+        };
+        self.by_id.insert(event.id, slot);
         for entity in ents {
             self.keys.insert(entity.clone());
             let list = self.by_entity.entry(entity).or_default();
-            let at = list.partition_point(|&i| order_key(&self.facts[i]) <= order);
-            list.insert(at, index);
+            let at = list
+                .partition_point(|&i| order_key(self.facts[i].as_ref().expect("live")) <= order);
+            list.insert(at, slot);
         }
     }
 
-    /// Whether an event with this id has been folded in (live or superseded).
-    pub(crate) fn knows(&self, id: EventId) -> bool {
-        self.by_id.contains_key(&id)
-    }
-
-    /// Take a superseded event's fact out of every answer (it stays in the log).
+    /// Take a superseded event's fact out of every answer and free it (it stays in the log).
     pub(crate) fn retract(&mut self, id: EventId) {
-        if let Some(&i) = self.by_id.get(&id) {
-            self.facts[i].alive = false;
+        let Some(slot) = self.by_id.remove(&id) else {
+            return;
+        };
+        let fact = self.facts[slot].take().expect("by_id points at live slots");
+        for entity in entities(&fact.payload) {
+            if let Some(list) = self.by_entity.get_mut(&entity) {
+                list.retain(|&i| i != slot);
+            }
         }
+        self.free.push(slot);
     }
 
     fn index_secondary(&mut self, p: &Payload) {
@@ -242,8 +271,8 @@ impl World {
             .map(Vec::as_slice)
             .unwrap_or_default()
             .iter()
-            .map(|&i| &self.facts[i])
-            .filter(move |f| f.alive && at.is_none_or(|d| f.evidence.effective <= d))
+            .map(|&i| self.fact(i))
+            .filter(move |f| at.is_none_or(|d| f.evidence.effective <= d))
     }
 
     /// Keys of one kind of entity with at least one live fact.

@@ -223,7 +223,7 @@ fn the_example_ledger_passes_its_own_domain_rules() {
             )
         })
         .collect();
-    let rejections = w.check_batch(events);
+    let rejections = w.check_batch(events, |_| false);
     assert!(
         rejections.is_empty(),
         "{}",

@@ -66,7 +66,13 @@ pub fn append_checked(
             (at, d.clone().into_event(d.id.expect("minted above"), now))
         })
         .collect();
-    let problems = world.check_batch(candidates);
+    let mut stored = std::collections::HashSet::new();
+    for id in drafts.iter().filter_map(|d| d.id) {
+        if ledger.seq_of(id)?.is_some() {
+            stored.insert(id);
+        }
+    }
+    let problems = world.check_batch(candidates, |id| stored.contains(&id));
     if !problems.is_empty() {
         return Err(DomainRejected(problems).into());
     }
