@@ -1,38 +1,29 @@
 //! Loading the world from the ledger, and the options every query shares.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use minutebook_model::Event;
 use minutebook_store::Ledger;
-use minutebook_world::World;
+use minutebook_world::{KnownAt, World};
 
-/// "As known at": only events recorded by a moment, or the first N events of the log.
-#[derive(Clone, Copy, Debug)]
-pub enum KnownAt {
-    Time(DateTime<Utc>),
-    Seq(u64),
-}
-
-impl std::str::FromStr for KnownAt {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        if let Some(n) = s.strip_prefix("seq:") {
-            return n
-                .parse()
-                .map(KnownAt::Seq)
-                .map_err(|_| format!("seq:N needs a number, not {n:?}"));
-        }
-        if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-            return Ok(KnownAt::Time(t.with_timezone(&Utc)));
-        }
-        if let Ok(d) = s.parse::<NaiveDate>() {
-            let end_of_day = d.and_time(
-                NaiveTime::from_hms_nano_opt(23, 59, 59, 999_999_999).expect("valid time"),
-            );
-            return Ok(KnownAt::Time(end_of_day.and_utc()));
-        }
-        Err(format!(
-            "{s:?} is not a moment: give an RFC 3339 time (2026-11-22T09:30:00Z), a date (the end of that day, UTC) or seq:N"
-        ))
+/// Parse `--known-at`: an RFC 3339 time, a date (the end of that day, UTC), or seq:N.
+pub fn parse_known_at(s: &str) -> Result<KnownAt, String> {
+    if let Some(n) = s.strip_prefix("seq:") {
+        return n
+            .parse()
+            .map(KnownAt::Seq)
+            .map_err(|_| format!("seq:N needs a number, not {n:?}"));
     }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(KnownAt::Time(t.with_timezone(&Utc)));
+    }
+    if let Ok(d) = s.parse::<NaiveDate>() {
+        let end_of_day =
+            d.and_time(NaiveTime::from_hms_nano_opt(23, 59, 59, 999_999_999).expect("valid time"));
+        return Ok(KnownAt::Time(end_of_day.and_utc()));
+    }
+    Err(format!(
+        "{s:?} is not a moment: give an RFC 3339 time (2026-11-22T09:30:00Z), a date (the end of that day, UTC) or seq:N"
+    ))
 }
 
 /// Valid time and record time for a query.
@@ -43,7 +34,7 @@ pub struct When {
     pub at: Option<NaiveDate>,
     /// Ask as the ledger knew it at a moment: an RFC 3339 time, a date (end of that day, UTC), or
     /// seq:N (the first N events). Later corrections do not apply. Default: now.
-    #[arg(long, value_name = "WHEN")]
+    #[arg(long, value_name = "WHEN", value_parser = parse_known_at)]
     pub known_at: Option<KnownAt>,
     /// Show the evidence (event sequence numbers and sources) behind each row. Always in --json.
     #[arg(long)]
@@ -58,21 +49,11 @@ impl When {
 
 /// Fold the log into a world, streaming: events are read one at a time, never held all at once.
 pub fn load_world(ledger: &Ledger, known_at: Option<KnownAt>) -> anyhow::Result<World> {
-    let mut world = World::new();
-    for stored in ledger.iter_from(1)? {
-        let stored = stored?;
-        if let Some(KnownAt::Seq(n)) = known_at
-            && stored.seq > n
-        {
-            break;
-        }
-        let event = stored.event()?;
-        if let Some(KnownAt::Time(t)) = known_at
-            && event.recorded_at > t
-        {
-            break; // record time never decreases along the log
-        }
-        world.apply(stored.seq, event);
-    }
-    Ok(world)
+    let events = ledger
+        .iter_from(1)?
+        .map(|stored| -> anyhow::Result<(u64, Event)> {
+            let stored = stored?;
+            Ok((stored.seq, stored.event()?))
+        });
+    World::fold_known_at(events, known_at)
 }

@@ -105,6 +105,13 @@ fn entities(p: &Payload) -> Vec<Entity> {
     }
 }
 
+/// "As known at": the events recorded by a moment, or the first N events of the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KnownAt {
+    Time(DateTime<Utc>),
+    Seq(u64),
+}
+
 /// The governance world as known after some prefix of the log: every fact not superseded, indexed.
 ///
 /// Memory follows the size of the world, not the length of the log: a superseded fact is freed and
@@ -139,6 +146,28 @@ impl World {
             w.apply(seq, e);
         }
         w
+    }
+
+    /// Fold a log (in order, streamed) as it was known at `known_at`: stop at the first event recorded
+    /// after it. Record time never decreases along the log, so nothing after that event counts either.
+    pub fn fold_known_at<E>(
+        events: impl IntoIterator<Item = Result<(u64, Event), E>>,
+        known_at: Option<KnownAt>,
+    ) -> Result<World, E> {
+        let mut w = World::new();
+        for item in events {
+            let (seq, event) = item?;
+            let known = match known_at {
+                None => true,
+                Some(KnownAt::Seq(n)) => seq <= n,
+                Some(KnownAt::Time(t)) => event.recorded_at <= t,
+            };
+            if !known {
+                break;
+            }
+            w.apply(seq, event);
+        }
+        Ok(w)
     }
 
     /// How many events have been folded in (superseded ones included).

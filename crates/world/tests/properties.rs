@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use minutebook_model::*;
-use minutebook_world::World;
+use minutebook_world::{KnownAt, World};
 use proptest::prelude::*;
 
 const BODIES: u8 = 3;
@@ -220,12 +220,14 @@ proptest! {
         let events = log(&steps);
         let k = cut.index(events.len() + 1);
         let t = t0() + Duration::seconds(k as i64) - Duration::milliseconds(1);
-        let known: Vec<_> = events.iter().filter(|(_, e)| e.recorded_at <= t).cloned().collect();
-        prop_assert_eq!(known.len(), k);
+        let stream = || events.iter().cloned().map(Ok::<_, ()>);
+        let at_t = World::fold_known_at(stream(), Some(KnownAt::Time(t))).unwrap();
+        let at_seq = World::fold_known_at(stream(), Some(KnownAt::Seq(k as u64))).unwrap();
+        prop_assert_eq!(at_t.events_read(), k as u64);
         let prefix = World::from_events(events[..k].to_vec());
-        let at_t = World::from_events(known);
         for at in all_dates() {
             prop_assert_eq!(answers(&prefix, at), answers(&at_t, at));
+            prop_assert_eq!(answers(&prefix, at), answers(&at_seq, at));
         }
     }
 
