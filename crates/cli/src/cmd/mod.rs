@@ -7,8 +7,10 @@ pub mod import;
 pub mod init;
 pub mod log;
 pub mod query;
+pub mod record;
 pub mod schema;
 pub mod show;
+pub mod state;
 pub mod verify;
 
 use std::io::Read;
