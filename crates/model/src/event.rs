@@ -25,6 +25,37 @@ pub struct Source {
     /// The words the fact rests on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quote: Option<Text>,
+    /// Where in the document, by line, when the fact was read from a text (an importer fills this).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines: Option<Lines>,
+    /// How the fact was extracted, when a program rather than a person read it from the document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extraction: Option<Extraction>,
+}
+
+/// A span of lines in a source document, 1-based, both ends included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Lines {
+    #[schemars(range(min = 1))]
+    pub first: u32,
+    #[schemars(range(min = 1))]
+    pub last: u32,
+}
+
+/// Provenance of a machine-read fact: which tool read it, how sure it was, and what it asks the
+/// clerk to check. Kept with the event so an auditor can tell typed facts from imported ones.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Extraction {
+    /// The program and version: "minutebook import-minutes 0.1.0".
+    pub tool: Name,
+    /// 0-100: how sure the tool was of its reading.
+    #[schemars(range(max = 100))]
+    pub confidence_percent: u8,
+    /// What the clerk should check before appending.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attention: Vec<Text>,
 }
 
 /// An event as a caller submits it: the ledger adds `recorded_at` (and `id` when absent).

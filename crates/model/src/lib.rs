@@ -14,7 +14,7 @@ mod values;
 pub mod schema;
 
 pub use error::{EventRef, Rejection, Rule};
-pub use event::{Draft, Event, Source, draft_from_value, parse_batch};
+pub use event::{Draft, Event, Extraction, Lines, Source, draft_from_value, parse_batch};
 pub use keys::*;
 pub use payload::*;
 pub use validate::{EARLIEST, LATEST, problems};

@@ -29,6 +29,28 @@ pub fn problems(draft: &Draft) -> Vec<(String, Rule)> {
     {
         v.push("supersedes", Rule::SupersedesItself);
     }
+    if let Some(lines) = draft.source.lines {
+        if lines.first == 0 {
+            v.push(
+                "source.lines.first",
+                Rule::Invalid("must be at least 1 (lines count from 1)".into()),
+            );
+        }
+        if lines.last < lines.first {
+            v.push(
+                "source.lines.last",
+                Rule::Invalid(format!("must not be before line {}", lines.first)),
+            );
+        }
+    }
+    if let Some(x) = &draft.source.extraction
+        && x.confidence_percent > 100
+    {
+        v.push(
+            "source.extraction.confidence_percent",
+            Rule::Invalid("must be at most 100".into()),
+        );
+    }
     payload_problems(&mut v, &draft.payload, !draft.supersedes.is_empty());
     v.0
 }

@@ -33,6 +33,8 @@ fn corrections(n: u64) -> impl Iterator<Item = (u64, Event)> {
         url: None,
         minute: None,
         quote: None,
+        lines: None,
+        extraction: None,
     };
     let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     let effective = NaiveDate::from_ymd_opt(2014, 9, 25).unwrap();

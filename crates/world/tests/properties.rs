@@ -146,6 +146,8 @@ fn log(steps: &[Step]) -> Vec<(u64, Event)> {
                     url: None,
                     minute: None,
                     quote: None,
+                    lines: None,
+                    extraction: None,
                 },
                 supersedes,
                 payload: payload(&s.op),
