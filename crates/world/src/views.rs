@@ -152,9 +152,12 @@ pub struct MeetingView {
     pub held: bool,
     pub time: Option<chrono::NaiveTime>,
     pub venue: Option<Name>,
-    /// Every live statement of when it would be held (more than one with different times is a
-    /// contradiction the record leaves standing).
+    /// Every live statement of when it would be held.
     pub scheduled: Vec<ScheduleView>,
+    /// Live statements disagree on the date, time or venue (and the meeting has not been held): the
+    /// record contradicts itself until a correction supersedes one of them. `date`, `time` and
+    /// `venue` then come from the earliest-dated statement, with `time` left empty if times differ.
+    pub contradictory: bool,
     pub present: Vec<Attendee>,
     pub apologies: Vec<Attendee>,
     pub in_attendance: Vec<Attendee>,
@@ -636,6 +639,7 @@ impl World {
             minutes_confirmed_at: None,
             minutes_amendments: vec![],
             interests: vec![],
+            contradictory: false,
             evidence: vec![],
         };
         for f in &facts {
@@ -668,6 +672,23 @@ impl World {
             }
         }
         let mut view = view?;
+        let first = view
+            .scheduled
+            .first()
+            .map(|s| (s.date, s.time, s.venue.clone()));
+        if let Some((date, time, venue)) = first
+            && !view.held
+        {
+            let differ = |f: &dyn Fn(&ScheduleView) -> bool| view.scheduled.iter().any(f);
+            let times_differ = differ(&|s| s.time != time);
+            view.contradictory =
+                times_differ || differ(&|s| s.date != date) || differ(&|s| s.venue != venue);
+            if view.contradictory {
+                let earliest = view.scheduled.iter().map(|s| s.date).min().unwrap_or(date);
+                view.date = earliest;
+                view.time = if times_differ { None } else { time };
+            }
+        }
         for f in &facts {
             match &f.payload {
                 Payload::MinutesConfirmed(x) => {

@@ -268,9 +268,21 @@ fn answers(ledger: &Ledger) -> anyhow::Result<Vec<(String, String)>> {
     let head = ledger.head()?.seq;
     let before_correction = load_world(ledger, Some(KnownAt::Seq(head - 1)))?;
     let time = |w: &minutebook_world::World| {
-        w.meeting(&meeting)
-            .and_then(|m| m.time)
-            .map_or("?".into(), |t| t.format("%H:%M").to_string())
+        let Some(m) = w.meeting(&meeting) else {
+            return "?".to_string();
+        };
+        let mut times: Vec<String> = m
+            .scheduled
+            .iter()
+            .filter_map(|s| s.time)
+            .map(|t| t.format("%H:%M").to_string())
+            .collect();
+        times.sort_by(|a, b| b.cmp(a));
+        if m.contradictory {
+            format!("{} (the record contradicts itself)", times.join(" or "))
+        } else {
+            times.join(", ")
+        }
     };
     out.push((
         "When was the next meeting, 11 December 2014?".to_string(),

@@ -444,8 +444,8 @@ pub fn meetings(path: &Path, a: MeetingsArgs, out: &Output) -> anyhow::Result<()
             .iter()
             .filter_map(|s| s.time.map(|t| t.format("%H:%M").to_string()))
             .collect();
-        let time = match (m.time, times.len()) {
-            (_, n) if n > 1 => format!("{} (contradicting)", times.join(" / ")),
+        let time = match (m.time, m.contradictory) {
+            (_, true) => format!("{} (contradicting)", times.join(" / ")),
             (Some(t), _) => t.format("%H:%M").to_string(),
             (None, _) => String::new(),
         };
