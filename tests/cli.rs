@@ -388,7 +388,7 @@ fn every_structural_rule_is_enforced_through_the_binary() {
             "superseding an unknown id",
             lines(&[supersedes_unknown]),
             "supersedes",
-            "not in the ledger",
+            "neither in the ledger nor earlier in this batch",
         ),
         (
             "recorded_at supplied",

@@ -77,7 +77,7 @@ pub enum Rule {
     Exclusive(&'static str),
     #[error("is stamped by the ledger on append and cannot be supplied")]
     StampedByLedger,
-    #[error("names event {0}, which is not in the ledger")]
+    #[error("names event {0}, which is neither in the ledger nor earlier in this batch")]
     UnknownSuperseded(EventId),
     #[error("names the event itself")]
     SupersedesItself,

@@ -280,10 +280,11 @@ pub fn draft_from_value(value: Value, at: &EventRef) -> Result<Draft, Vec<Reject
             rule,
         }]
     };
-    let envelope = Envelope::from_value(value).map_err(reject)?;
-    if envelope.recorded_at.is_some() {
+    // Even `"recorded_at": null` is refused: the field is the ledger's to write.
+    if value.get("recorded_at").is_some() {
         return Err(reject(("recorded_at".into(), Rule::StampedByLedger)));
     }
+    let envelope = Envelope::from_value(value).map_err(reject)?;
     let mut at = at.clone();
     at.id = envelope.draft.id;
     let problems = crate::validate::problems(&envelope.draft);

@@ -141,7 +141,7 @@ impl<'de> Deserialize<'de> for Pence {
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Pence, E> {
                 Err(E::custom(format!(
-                    "must be a whole number of pence, not {v} (write £12.50 as 1250)"
+                    "must be a whole number of pence without a decimal point, not {v:?} (write £12.50 as 1250)"
                 )))
             }
         }

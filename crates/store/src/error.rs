@@ -15,7 +15,7 @@ pub enum StoreError {
         "conflict: the append expected head sequence {expected}, but the ledger is at {actual}; nothing was written"
     )]
     Conflict { expected: u64, actual: u64 },
-    #[error("{} event(s) rejected; nothing was written", .0.len())]
+    #[error("the batch was rejected ({} problem(s)); nothing was written", .0.len())]
     Rejected(Vec<Rejection>),
     #[error("integrity failure at sequence {seq}: {what}")]
     Integrity { seq: u64, what: String },

@@ -94,7 +94,7 @@ pub enum Violation {
     },
     #[error("names allocation {allocation}, which is not in the ledger")]
     AllocationUnknown { allocation: AllocationKey },
-    #[error("uses {what} key {key}, which already names another {what} (recorded {since})")]
+    #[error("uses {what} key {key}, which already names another {what} (effective {since})")]
     KeyInUse {
         what: &'static str,
         key: String,
