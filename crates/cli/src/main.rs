@@ -65,6 +65,7 @@ enum Command {
     Actions(cmd::query::ActionsArgs),
     Funding(cmd::query::FundingArgs),
     State(cmd::state::Args),
+    Review(cmd::review::Args),
     Record(Box<cmd::record::Args>),
     Schema(cmd::schema::Args),
 }
@@ -89,6 +90,7 @@ fn main() -> ExitCode {
         Command::Resolutions(a) => cmd::query::resolutions(&cli.ledger, a, &out),
         Command::Actions(a) => cmd::query::actions(&cli.ledger, a, &out),
         Command::Funding(a) => cmd::query::funding(&cli.ledger, a, &out),
+        Command::Review(a) => cmd::review::run(&cli.ledger, a, &out),
         Command::State(a) => cmd::state::run(&cli.ledger, a, &out),
         Command::Record(a) => cmd::record::run(&cli.ledger, *a, &out),
         Command::Schema(a) => cmd::schema::run(a),

@@ -453,6 +453,24 @@ impl World {
         members
     }
 
+    /// Every membership of the body, ever, as it stands at `at` (all time with `None`), oldest first.
+    pub fn memberships_of_body(
+        &self,
+        body: &BodyKey,
+        at: Option<NaiveDate>,
+    ) -> Vec<MembershipView> {
+        let mut list: Vec<MembershipView> = self
+            .body_memberships
+            .get(body)
+            .into_iter()
+            .flatten()
+            .filter_map(|m| self.membership_at(m, at))
+            .filter(|m| &m.body == body)
+            .collect();
+        list.sort_by_key(|m| (m.since, m.membership.clone()));
+        list
+    }
+
     /// Every membership the person has held, oldest first, as they stand at `at` (all time with `None`).
     pub fn memberships_of(&self, person: &PersonKey, at: Option<NaiveDate>) -> Vec<MembershipView> {
         let mut list: Vec<MembershipView> = self

@@ -8,6 +8,7 @@ pub mod init;
 pub mod log;
 pub mod query;
 pub mod record;
+pub mod review;
 pub mod schema;
 pub mod show;
 pub mod state;
