@@ -176,8 +176,11 @@ fn text(report: &Report, md: bool) -> String {
             for e in &f.evidence {
                 out.push_str(&format!("   - {}\n", cell(evidence_line(e))));
                 if let Some(q) = &e.source.quote {
-                    let q: String = q.as_str().chars().take(240).collect();
-                    out.push_str(&format!("     > {}\n", cell(q)));
+                    let mut short: String = q.as_str().chars().take(240).collect();
+                    if short.len() < q.as_str().len() {
+                        short.push('…');
+                    }
+                    out.push_str(&format!("     > {}\n", cell(short)));
                 }
             }
         }
