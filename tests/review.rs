@@ -3,64 +3,31 @@
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use assert_cmd::Command;
+mod support;
+
 use serde_json::Value;
+use support::Demo;
 
-struct Demo {
-    dir: tempfile::TempDir,
-    ledger: PathBuf,
-    head: u64,
-}
-
-impl Demo {
-    fn new() -> Demo {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = dir.path().join("ledger");
-        let out = Command::cargo_bin("minutebook")
-            .unwrap()
-            .args(["--json", "demo", "--dir", ledger.to_str().unwrap()])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        let demo: Value = serde_json::from_slice(&out).unwrap();
-        Demo {
-            dir,
-            ledger,
-            head: demo["head"]["seq"].as_u64().unwrap(),
-        }
-    }
-
-    fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("minutebook").unwrap();
-        c.env_remove("MINUTEBOOK_LEDGER")
-            .arg("--ledger")
-            .arg(&self.ledger);
-        c
-    }
-
-    fn review(&self, extra: &[&str]) -> Value {
-        let out = self
-            .cmd()
-            .args([
-                "review",
-                "lscsb",
-                "--from",
-                "2011-01-01",
-                "--to",
-                "2014-12-31",
-                "--format",
-                "json",
-            ])
-            .args(extra)
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        serde_json::from_slice(&out).unwrap()
-    }
+fn review(d: &Demo, extra: &[&str]) -> Value {
+    let out = d
+        .cmd()
+        .args([
+            "review",
+            "lscsb",
+            "--from",
+            "2011-01-01",
+            "--to",
+            "2014-12-31",
+            "--format",
+            "json",
+        ])
+        .args(extra)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap()
 }
 
 fn findings<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {
@@ -75,7 +42,7 @@ fn findings<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {
 #[test]
 fn the_example_board_review_reports_what_the_seeds_show() {
     let d = Demo::new();
-    let report = d.review(&[]);
+    let report = review(&d, &[]);
 
     // The terms of reference of 2011 went unreviewed until the 2014 revision.
     let tor = findings(&report, "tor-reviewed");
@@ -126,7 +93,7 @@ fn the_example_board_review_reports_what_the_seeds_show() {
     // Known now, the next-meeting times no longer contradict each other...
     assert!(findings(&report, "no-contradictions").is_empty());
     // ...but as known before the correction was recorded, they do.
-    let before = d.review(&["--known-at", &format!("seq:{}", d.head - 1)]);
+    let before = review(&d, &["--known-at", &format!("seq:{}", d.head() - 1)]);
     let contradiction = findings(&before, "no-contradictions");
     assert_eq!(contradiction.len(), 1, "{before:#}");
     assert_eq!(contradiction[0]["date"], "2014-09-25");
@@ -153,7 +120,7 @@ fn the_example_board_review_reports_what_the_seeds_show() {
 #[test]
 fn the_csp_pack_checks_representation_and_scrutiny() {
     let d = Demo::new();
-    let report = d.review(&["--rules", "csp-england"]);
+    let report = review(&d, &["--rules", "csp-england"]);
     let represented = findings(&report, "csp-responsible-authorities");
     assert!(
         represented
@@ -171,7 +138,7 @@ fn the_csp_pack_checks_representation_and_scrutiny() {
     );
     // The same pack from the file in the repository.
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules/csp-england.json");
-    let from_file = d.review(&["--rules", file.to_str().unwrap()]);
+    let from_file = review(&d, &["--rules", file.to_str().unwrap()]);
     assert_eq!(from_file["findings"], report["findings"]);
     // The merged CSP was scrutinised by the joint committee in 2017.
     let out = d

@@ -1,49 +1,10 @@
 //! The example ledger's questions, answered through the binary and asserted on --json output.
 
+mod support;
+
 use assert_cmd::Command;
 use serde_json::Value;
-
-struct Demo {
-    _dir: tempfile::TempDir,
-    ledger: std::path::PathBuf,
-    demo: Value,
-}
-
-impl Demo {
-    fn new() -> Demo {
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = dir.path().join("ledger");
-        let out = Command::cargo_bin("minutebook")
-            .unwrap()
-            .args(["--json", "demo", "--dir", ledger.to_str().unwrap()])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        Demo {
-            _dir: dir,
-            ledger,
-            demo: serde_json::from_slice(&out).unwrap(),
-        }
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let out = Command::cargo_bin("minutebook")
-            .unwrap()
-            .env_remove("MINUTEBOOK_LEDGER")
-            .arg("--ledger")
-            .arg(&self.ledger)
-            .arg("--json")
-            .args(args)
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        serde_json::from_slice(&out).unwrap()
-    }
-}
+use support::Demo;
 
 fn strings(v: &Value, pointer: &str) -> Vec<String> {
     v.as_array()
@@ -216,7 +177,7 @@ fn the_2011_allocations_add_to_one_pound_less_than_stated() {
 #[test]
 fn the_december_meeting_time_as_known_before_and_after_the_correction() {
     let d = Demo::new();
-    let head = d.demo["head"]["seq"].as_u64().unwrap();
+    let head = d.head();
     let december = |v: &Value| {
         v["meetings"]
             .as_array()

@@ -65,3 +65,32 @@ pub fn row(mut cells: Vec<String>, evidence: Option<&[minutebook_world::Evidence
 pub fn opt(value: Option<impl std::fmt::Display>) -> String {
     value.map_or_else(String::new, |v| v.to_string())
 }
+
+/// member, role, seat, on behalf of, since.
+pub fn member_cells(m: &minutebook_world::MembershipView) -> Vec<String> {
+    vec![
+        m.person_name
+            .clone()
+            .unwrap_or_else(|| m.person.to_string()),
+        minutebook_world::snake(&m.role),
+        opt(m.seat.as_ref()),
+        opt(m.on_behalf_of.as_ref()),
+        m.since.to_string(),
+    ]
+}
+
+pub fn owner(o: &minutebook_model::Owner) -> String {
+    match o {
+        minutebook_model::Owner::Person(p) => p.to_string(),
+        minutebook_model::Owner::Body(b) => b.to_string(),
+    }
+}
+
+/// "discharged DATE", "OVERDUE" or "open".
+pub fn action_status(a: &minutebook_world::ActionView) -> String {
+    match (a.discharged, a.overdue) {
+        (Some(d), _) => format!("discharged {d}"),
+        (None, true) => "OVERDUE".to_string(),
+        (None, false) => "open".to_string(),
+    }
+}

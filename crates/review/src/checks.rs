@@ -36,6 +36,24 @@ fn outcome(findings: Vec<Finding>, coverage: Coverage) -> Outcome {
     Outcome { findings, coverage }
 }
 
+fn not_applicable(reason: impl Into<String>) -> Outcome {
+    outcome(
+        vec![],
+        Coverage::NotApplicable {
+            reason: reason.into(),
+        },
+    )
+}
+
+fn not_checkable(missing: impl Into<String>) -> Outcome {
+    outcome(
+        vec![],
+        Coverage::NotCheckable {
+            missing: missing.into(),
+        },
+    )
+}
+
 fn checked(detail: impl Into<String>) -> Coverage {
     Coverage::Checked {
         detail: detail.into(),
@@ -81,12 +99,7 @@ fn plus_months(date: NaiveDate, months: u32) -> NaiveDate {
 fn quorum(ctx: &Ctx) -> Outcome {
     let meetings = held_meetings(ctx);
     if meetings.is_empty() {
-        return outcome(
-            vec![],
-            Coverage::NotCheckable {
-                missing: "no meetings held in the period are recorded".into(),
-            },
-        );
+        return not_checkable("no meetings held in the period are recorded");
     }
     let (mut findings, mut missing, mut n) = (Vec::new(), Vec::new(), 0);
     for m in &meetings {
@@ -225,12 +238,7 @@ fn seats_filled(ctx: &Ctx, grace_days: u32) -> Outcome {
         close(&k, run, ctx.to, &mut findings, true);
     }
     if days_with_seats == 0 {
-        return outcome(
-            vec![],
-            Coverage::NotApplicable {
-                reason: "no required seats are defined for the body in the period".into(),
-            },
-        );
+        return not_applicable("no required seats are defined for the body in the period");
     }
     outcome(
         findings,
@@ -286,12 +294,7 @@ fn meetings_per_year(ctx: &Ctx) -> Outcome {
 fn tor_reviewed(ctx: &Ctx, default_months: Option<u32>) -> Outcome {
     let versions = ctx.world.tor_versions(ctx.body, Some(ctx.to));
     if versions.is_empty() {
-        return outcome(
-            vec![],
-            Coverage::NotCheckable {
-                missing: "no terms of reference are recorded for the body".into(),
-            },
-        );
+        return not_checkable("no terms of reference are recorded for the body");
     }
     let (mut findings, mut missing, mut n) = (Vec::new(), Vec::new(), 0);
     for (i, v) in versions.iter().enumerate() {
@@ -502,12 +505,7 @@ fn minutes_confirmed(ctx: &Ctx) -> Outcome {
         }
     }
     if n == 0 && missing.is_empty() {
-        return outcome(
-            vec![],
-            Coverage::NotCheckable {
-                missing: "no meetings held in the period are recorded".into(),
-            },
-        );
+        return not_checkable("no meetings held in the period are recorded");
     }
     outcome(findings, coverage(n, "meeting(s)", missing))
 }
@@ -515,12 +513,7 @@ fn minutes_confirmed(ctx: &Ctx) -> Outcome {
 fn per_meeting(ctx: &Ctx, problem: impl Fn(&MeetingView) -> Option<String>) -> Outcome {
     let meetings = held_meetings(ctx);
     if meetings.is_empty() {
-        return outcome(
-            vec![],
-            Coverage::NotCheckable {
-                missing: "no meetings held in the period are recorded".into(),
-            },
-        );
+        return not_checkable("no meetings held in the period are recorded");
     }
     let findings = meetings
         .iter()
@@ -565,12 +558,7 @@ fn actions_discharged(ctx: &Ctx) -> Outcome {
         .filter(|a| a.assigned <= ctx.to)
         .collect();
     if actions.is_empty() {
-        return outcome(
-            vec![],
-            Coverage::NotApplicable {
-                reason: "no actions of the body are recorded by the end of the period".into(),
-            },
-        );
+        return not_applicable("no actions of the body are recorded by the end of the period");
     }
     let basis = ctx.authority("record keeping");
     let mut findings = Vec::new();
@@ -651,12 +639,7 @@ fn represented_bodies_exist(ctx: &Ctx) -> Outcome {
         .filter(|m| m.on_behalf_of.is_some())
         .collect();
     if represented.is_empty() {
-        return outcome(
-            vec![],
-            Coverage::NotApplicable {
-                reason: "no memberships of the body are on behalf of another body".into(),
-            },
-        );
+        return not_applicable("no memberships of the body are on behalf of another body");
     }
     let mut findings = Vec::new();
     for m in &represented {
@@ -736,12 +719,8 @@ fn totals_reconcile(ctx: &Ctx) -> Outcome {
         .filter(|t| t.covers.iter().any(|c| keys.contains(c)))
         .collect();
     if totals.is_empty() {
-        return outcome(
-            vec![],
-            Coverage::NotApplicable {
-                reason: "no stated totals cover allocations in the body's remit in the period"
-                    .into(),
-            },
+        return not_applicable(
+            "no stated totals cover allocations in the body's remit in the period",
         );
     }
     let mut findings = Vec::new();
@@ -826,12 +805,7 @@ fn totals_reconcile(ctx: &Ctx) -> Outcome {
 fn allocations_valid(ctx: &Ctx) -> Outcome {
     let allocations = in_remit(ctx);
     if allocations.is_empty() {
-        return outcome(
-            vec![],
-            Coverage::NotApplicable {
-                reason: "no allocations in the body's remit overlap the period".into(),
-            },
-        );
+        return not_applicable("no allocations in the body's remit overlap the period");
     }
     let mut findings = Vec::new();
     for a in &allocations {
@@ -890,12 +864,7 @@ fn categories_represented(ctx: &Ctx, categories: &[Category]) -> Outcome {
         .iter()
         .any(|m| m.since <= ctx.to && m.ended.as_ref().is_none_or(|(e, _)| *e > ctx.from));
     if !any_in_period {
-        return outcome(
-            vec![],
-            Coverage::NotCheckable {
-                missing: "no memberships of the body are recorded in the period".into(),
-            },
-        );
+        return not_checkable("no memberships of the body are recorded in the period");
     }
     // Runs of days on which a category has no member sitting for a body of that kind.
     let mut gaps: BTreeMap<&str, NaiveDate> = BTreeMap::new();
@@ -1000,12 +969,7 @@ fn categories_represented(ctx: &Ctx, categories: &[Category]) -> Outcome {
 
 fn scrutinised_within(ctx: &Ctx, months: u32) -> Outcome {
     let Some(body) = ctx.world.body_at(ctx.body, ctx.to) else {
-        return outcome(
-            vec![],
-            Coverage::NotCheckable {
-                missing: "the body is not in the ledger".into(),
-            },
-        );
+        return not_checkable("the body is not in the ledger");
     };
     let mut names: Vec<String> = body
         .former_names
@@ -1020,12 +984,7 @@ fn scrutinised_within(ctx: &Ctx, months: u32) -> Outcome {
         .filter(|b| b.kind == BodyKind::Committee)
         .collect();
     if committees.is_empty() {
-        return outcome(
-            vec![],
-            Coverage::NotCheckable {
-                missing: "no committees are recorded, so no scrutiny can be found".into(),
-            },
-        );
+        return not_checkable("no committees are recorded, so no scrutiny can be found");
     }
     // A committee scrutinised the body at a meeting whose resolutions name it.
     let mut scrutiny: Vec<(NaiveDate, Vec<Evidence>)> = Vec::new();

@@ -9,7 +9,9 @@ use minutebook_store::Ledger;
 use minutebook_world::{World, snake, tor_diff};
 use serde_json::json;
 
-use crate::output::{Output, opt, row, table, table_with_evidence};
+use crate::output::{
+    Output, action_status, member_cells, opt, owner, row, table, table_with_evidence,
+};
 use crate::world::{When, load_world};
 
 fn open(path: &Path, when: &When) -> anyhow::Result<World> {
@@ -47,15 +49,7 @@ pub fn members(path: &Path, a: MembersArgs, out: &Output) -> anyhow::Result<()> 
     );
     for m in &members {
         t.add_row(row(
-            vec![
-                m.person_name
-                    .clone()
-                    .unwrap_or_else(|| m.person.to_string()),
-                snake(&m.role),
-                opt(m.seat.as_ref()),
-                opt(m.on_behalf_of.as_ref()),
-                m.since.to_string(),
-            ],
+            member_cells(m),
             a.when.evidence.then_some(&m.evidence[..]),
         ));
     }
@@ -552,21 +546,14 @@ pub fn actions(path: &Path, a: ActionsArgs, out: &Output) -> anyhow::Result<()> 
         a.when.evidence,
     );
     for x in &list {
-        let owner = match &x.owner {
-            minutebook_model::Owner::Person(p) => p.to_string(),
-            minutebook_model::Owner::Body(b) => b.to_string(),
-        };
+        let owner = owner(&x.owner);
         let from = x.resolution.as_ref().map_or(String::new(), |r| {
             format!(
                 "{r}{}",
                 x.part.as_ref().map_or(String::new(), |p| format!("({p})"))
             )
         });
-        let status = match (x.discharged, x.overdue) {
-            (Some(d), _) => format!("discharged {d}"),
-            (None, true) => "OVERDUE".to_string(),
-            (None, false) => "open".to_string(),
-        };
+        let status = action_status(x);
         t.add_row(row(
             vec![
                 x.action.to_string(),

@@ -8,7 +8,7 @@ use minutebook_store::Ledger;
 use minutebook_world::snake;
 use serde_json::json;
 
-use crate::output::{Output, evidence_cell, opt};
+use crate::output::{Output, action_status, evidence_cell, member_cells, opt, owner};
 use crate::world::{When, load_world};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -178,15 +178,7 @@ pub fn run(path: &Path, a: Args, out: &Output) -> anyhow::Result<()> {
         members
             .iter()
             .map(|m| {
-                let cells = vec![
-                    m.person_name
-                        .clone()
-                        .unwrap_or_else(|| m.person.to_string()),
-                    snake(&m.role),
-                    opt(m.seat.as_ref()),
-                    opt(m.on_behalf_of.as_ref()),
-                    m.since.to_string(),
-                ];
+                let cells = member_cells(m);
                 (cells, &m.evidence[..])
             })
             .collect(),
@@ -312,15 +304,8 @@ pub fn run(path: &Path, a: Args, out: &Output) -> anyhow::Result<()> {
         actions
             .iter()
             .map(|x| {
-                let owner = match &x.owner {
-                    minutebook_model::Owner::Person(p) => p.to_string(),
-                    minutebook_model::Owner::Body(b) => b.to_string(),
-                };
-                let status = match (x.discharged, x.overdue) {
-                    (Some(d), _) => format!("discharged {d}"),
-                    (None, true) => "OVERDUE".into(),
-                    (None, false) => "open".into(),
-                };
+                let owner = owner(&x.owner);
+                let status = action_status(x);
                 (
                     vec![
                         x.action.to_string(),
