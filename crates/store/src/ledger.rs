@@ -12,6 +12,9 @@ use crate::error::{Result, StoreError};
 use crate::hash::{Checkpoint, Hash, chain_hash, leaf_hash};
 
 const HEAD: &[u8] = b"head";
+/// How long `open` waits for a busy ledger before reporting it in use: 10 × 50 ms.
+const LOCK_ATTEMPTS: u32 = 10;
+const LOCK_RETRY: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// A ledger on disk: a directory holding a lock file and a sled database.
 ///
@@ -123,16 +126,40 @@ impl Ledger {
             .truncate(false)
             .write(true)
             .open(path.join("LOCK"))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                return Err(StoreError::InUse {
-                    path: path.to_owned(),
-                });
+        // A lock that was just released can still look held for a moment: a process forked by
+        // another thread inherits our descriptor until it execs. Wait briefly before saying "in use".
+        let mut attempts = 0;
+        loop {
+            match lock.try_lock() {
+                Ok(()) => break,
+                Err(TryLockError::WouldBlock) if attempts < LOCK_ATTEMPTS => {
+                    attempts += 1;
+                    std::thread::sleep(LOCK_RETRY);
+                }
+                Err(TryLockError::WouldBlock) => {
+                    return Err(StoreError::InUse {
+                        path: path.to_owned(),
+                    });
+                }
+                Err(TryLockError::Error(e)) => return Err(e.into()),
             }
-            Err(TryLockError::Error(e)) => return Err(e.into()),
         }
-        let db = sled::Config::new().path(path.join("sled")).open()?;
+        // sled takes its own lock on its files, which the previous holder's background threads may
+        // still hold for a moment after it closed: the same short wait applies.
+        let db = loop {
+            match sled::Config::new().path(path.join("sled")).open() {
+                Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
+                    if attempts >= LOCK_ATTEMPTS {
+                        return Err(StoreError::InUse {
+                            path: path.to_owned(),
+                        });
+                    }
+                    attempts += 1;
+                    std::thread::sleep(LOCK_RETRY);
+                }
+                other => break other?,
+            }
+        };
         let ledger = Ledger {
             path: path.to_owned(),
             events: db.open_tree("events")?,
