@@ -68,6 +68,7 @@ enum Command {
     Review(cmd::review::Args),
     Record(Box<cmd::record::Args>),
     Schema(cmd::schema::Args),
+    Generate(cmd::generate::Args),
 }
 
 fn main() -> ExitCode {
@@ -94,6 +95,7 @@ fn main() -> ExitCode {
         Command::State(a) => cmd::state::run(&cli.ledger, a, &out),
         Command::Record(a) => cmd::record::run(&cli.ledger, *a, &out),
         Command::Schema(a) => cmd::schema::run(a),
+        Command::Generate(a) => cmd::generate::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
 use chrono::Utc;
 use minutebook_model::{Draft, EventId, EventRef, parse_batch};
 use minutebook_store::{AppendReport, Ledger, StoreError};
@@ -25,6 +26,11 @@ pub struct Args {
     /// Append only if the ledger's head sequence is still this (optimistic concurrency).
     #[arg(long, value_name = "SEQ")]
     expect_head: Option<u64>,
+    /// For large JSON Lines files: read, check and append this many events at a time, each batch
+    /// atomic and durable. If a batch is rejected, the batches before it stay appended (the error
+    /// says up to which sequence) and nothing of the rejected batch is written.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    batch_size: Option<u64>,
 }
 
 /// Events that break domain rules, given the world on their effective dates.
@@ -35,58 +41,164 @@ pub struct DomainRejected(pub Vec<DomainRejection>);
 /// Check drafts against the ledger's world and append them: the one path every writing command takes.
 pub fn append_checked(
     ledger: &Ledger,
-    mut drafts: Vec<Draft>,
+    drafts: Vec<Draft>,
     expect_head: Option<u64>,
 ) -> anyhow::Result<AppendReport> {
-    let head = ledger.head()?;
-    if let Some(expected) = expect_head
-        && expected != head.seq
-    {
-        return Err(StoreError::Conflict {
-            expected,
-            actual: head.seq,
-        }
-        .into());
-    }
-    // Ids are minted here rather than in the store so the check and the append see the same events.
-    for d in &mut drafts {
-        d.id.get_or_insert_with(EventId::new_v7);
-    }
-    let mut world = load_world(ledger, None)?;
-    let now = Utc::now();
-    let candidates = drafts
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let at = EventRef {
-                position: Some(i + 1),
-                id: d.id,
-                ..EventRef::default()
-            };
-            (at, d.clone().into_event(d.id.expect("minted above"), now))
+    Appender::new(ledger)?.append(drafts, expect_head)
+}
+
+/// Appends batch after batch against one world, folded from the log once: the way to append a large
+/// file without replaying the log for every batch.
+pub struct Appender<'a> {
+    ledger: &'a Ledger,
+    world: minutebook_world::World,
+}
+
+impl<'a> Appender<'a> {
+    pub fn new(ledger: &'a Ledger) -> anyhow::Result<Appender<'a>> {
+        Ok(Appender {
+            ledger,
+            world: load_world(ledger, None)?,
         })
-        .collect();
-    let mut stored = std::collections::HashSet::new();
-    for id in drafts.iter().filter_map(|d| d.id) {
-        if ledger.seq_of(id)?.is_some() {
-            stored.insert(id);
+    }
+
+    /// Check and append one batch atomically. After an error the appender must not be used again:
+    /// its world may hold the rejected batch.
+    pub fn append(
+        &mut self,
+        mut drafts: Vec<Draft>,
+        expect_head: Option<u64>,
+    ) -> anyhow::Result<AppendReport> {
+        let head = self.ledger.head()?;
+        if let Some(expected) = expect_head
+            && expected != head.seq
+        {
+            return Err(StoreError::Conflict {
+                expected,
+                actual: head.seq,
+            }
+            .into());
         }
+        // Ids are minted here rather than in the store so the check and the append see the same events.
+        for d in &mut drafts {
+            d.id.get_or_insert_with(EventId::new_v7);
+        }
+        let mut stored = std::collections::HashSet::new();
+        for id in drafts.iter().filter_map(|d| d.id) {
+            if self.ledger.seq_of(id)?.is_some() {
+                stored.insert(id);
+            }
+        }
+        let now = Utc::now();
+        let candidates = drafts
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let at = EventRef {
+                    position: Some(i + 1),
+                    id: d.id,
+                    ..EventRef::default()
+                };
+                (at, d.clone().into_event(d.id.expect("minted above"), now))
+            })
+            .collect();
+        let problems = self
+            .world
+            .check_batch(candidates, |id| stored.contains(&id));
+        if !problems.is_empty() {
+            return Err(DomainRejected(problems).into());
+        }
+        // The lock keeps other processes out, so the head cannot move between the check and the
+        // append; passing it makes that an enforced assumption rather than a hope.
+        Ok(self.ledger.append(drafts, Some(head.seq))?)
     }
-    let problems = world.check_batch(candidates, |id| stored.contains(&id));
-    if !problems.is_empty() {
-        return Err(DomainRejected(problems).into());
-    }
-    // The lock keeps other processes out, so the head cannot move between the check and the append;
-    // passing it makes that an enforced assumption rather than a hope.
-    Ok(ledger.append(drafts, Some(head.seq))?)
 }
 
 pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
+    if let Some(n) = args.batch_size {
+        return run_in_batches(path, &args, n as usize, out);
+    }
     let input = super::read_input(&args.file)?;
     let drafts = parse_batch(&input).map_err(StoreError::Rejected)?;
     let ledger = Ledger::open(path)?;
     let report = append_checked(&ledger, drafts, args.expect_head)?;
     print_report(&report, out);
+    Ok(())
+}
+
+/// Stream a JSON Lines file in batches through one `Appender`.
+fn run_in_batches(path: &Path, args: &Args, size: usize, out: &Output) -> anyhow::Result<()> {
+    use std::io::{BufRead, IsTerminal};
+    let reader: Box<dyn BufRead> = if args.file == Path::new("-") {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let f = std::fs::File::open(&args.file)
+            .with_context(|| format!("reading {}", args.file.display()))?;
+        Box::new(std::io::BufReader::with_capacity(1 << 20, f))
+    };
+    let ledger = Ledger::open(path)?;
+    let mut appender = Appender::new(&ledger)?;
+    let progress = std::io::stderr().is_terminal() && !out.json;
+    let (mut appended, mut present, mut batches) = (0u64, 0u64, 0u64);
+    let (mut events_before, mut lines_before) = (0usize, 0usize);
+    let mut chunk = Vec::new();
+    let mut chunk_events = 0;
+    let mut lines = reader.split(b'\n');
+    loop {
+        let line = lines.next().transpose().context("reading the input")?;
+        if let Some(line) = &line {
+            if !line.iter().all(u8::is_ascii_whitespace) {
+                chunk_events += 1;
+            }
+            chunk.extend_from_slice(line);
+            chunk.push(b'\n');
+        }
+        let full = chunk_events == size || (line.is_none() && chunk_events > 0);
+        if full {
+            let shift = |mut r: minutebook_model::Rejection| {
+                r.event.position = r.event.position.map(|p| p + events_before);
+                r.event.line = r.event.line.map(|l| l + lines_before);
+                r
+            };
+            let drafts = parse_batch(&chunk)
+                .map_err(|rs| StoreError::Rejected(rs.into_iter().map(shift).collect()))?;
+            let expect = if batches == 0 { args.expect_head } else { None };
+            let report = appender.append(drafts, expect).with_context(|| {
+                format!(
+                    "batch {} (events {} to {}); the batches before it are appended",
+                    batches + 1,
+                    events_before + 1,
+                    events_before + chunk_events
+                )
+            })?;
+            batches += 1;
+            appended += report.appended.len() as u64;
+            present += report.already_present.len() as u64;
+            events_before += chunk_events;
+            lines_before += chunk.iter().filter(|&&b| b == b'\n').count();
+            if progress {
+                eprint!(
+                    "\rappended {appended} event(s) in {batches} batch(es), head {}",
+                    report.head.seq
+                );
+            }
+            chunk.clear();
+            chunk_events = 0;
+        }
+        if line.is_none() {
+            break;
+        }
+    }
+    if progress {
+        eprintln!();
+    }
+    let head = ledger.head()?;
+    if out.json {
+        out.json(&json!({ "batches": batches, "appended": appended, "already_present": present, "head": checkpoint(head) }));
+    } else {
+        println!("appended {appended} event(s) in {batches} batch(es); {present} already present");
+        println!("head {head}");
+    }
     Ok(())
 }
 

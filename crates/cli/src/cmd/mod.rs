@@ -3,6 +3,7 @@
 pub mod append;
 pub mod demo;
 pub mod export;
+pub mod generate;
 pub mod import;
 pub mod init;
 pub mod log;
