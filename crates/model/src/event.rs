@@ -114,8 +114,12 @@ impl Event {
         serde_json::to_vec(self).expect("an event always serializes")
     }
 
-    /// Parse stored or exported bytes back into an event.
+    /// Parse stored or exported bytes back into an event. Sound bytes take a single streaming pass;
+    /// only when that fails is the input parsed again, slowly, to name the field and the rule.
     pub fn from_slice(bytes: &[u8]) -> Result<Event, Box<Rejection>> {
+        if let Ok(event) = serde_json::from_slice::<FastEvent>(bytes) {
+            return Ok(event.0);
+        }
         let reject = |field: &str, rule| {
             Box::new(Rejection {
                 event: EventRef::default(),
@@ -380,5 +384,82 @@ pub fn parse_batch(input: &[u8]) -> Result<Vec<Draft>, Vec<Rejection>> {
         Ok(drafts)
     } else {
         Err(rejections)
+    }
+}
+
+/// A stored event read in one pass: `type` comes before `data` in the canonical form, so `data` is
+/// decoded straight into its payload type (other orders are buffered).
+struct FastEvent(Event);
+
+impl<'de> Deserialize<'de> for FastEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<FastEvent, D::Error> {
+        d.deserialize_map(FastEventVisitor)
+    }
+}
+
+struct FastEventVisitor;
+
+impl<'de> serde::de::Visitor<'de> for FastEventVisitor {
+    type Value = FastEvent;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a stored event")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<FastEvent, A::Error> {
+        use serde::de::Error;
+        let (mut id, mut tag, mut effective, mut recorded_at, mut recorded_by, mut source) =
+            (None, None::<String>, None, None, None, None);
+        let mut supersedes = Vec::new();
+        let mut payload = None;
+        let mut buffered: Option<Value> = None;
+        while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match k.as_ref() {
+                "id" => id = Some(map.next_value()?),
+                "type" => tag = Some(map.next_value()?),
+                "effective" => effective = Some(map.next_value()?),
+                "recorded_at" => recorded_at = Some(map.next_value()?),
+                "recorded_by" => recorded_by = Some(map.next_value()?),
+                "source" => source = Some(map.next_value()?),
+                "supersedes" => supersedes = map.next_value()?,
+                "data" => match &tag {
+                    Some(t) => payload = Some(map.next_value_seed(crate::payload::DataSeed(t))?),
+                    None => buffered = Some(map.next_value()?),
+                },
+                other => {
+                    return Err(A::Error::unknown_field(
+                        other,
+                        &[
+                            "id",
+                            "type",
+                            "effective",
+                            "recorded_at",
+                            "recorded_by",
+                            "source",
+                            "supersedes",
+                            "data",
+                        ],
+                    ));
+                }
+            }
+        }
+        let tag = tag.ok_or_else(|| A::Error::missing_field("type"))?;
+        let payload = match (payload, buffered) {
+            (Some(p), _) => p,
+            (None, Some(v)) => {
+                serde::de::DeserializeSeed::deserialize(crate::payload::DataSeed(&tag), v)
+                    .map_err(A::Error::custom)?
+            }
+            (None, None) => return Err(A::Error::missing_field("data")),
+        };
+        Ok(FastEvent(Event {
+            id: id.ok_or_else(|| A::Error::missing_field("id"))?,
+            effective: effective.ok_or_else(|| A::Error::missing_field("effective"))?,
+            recorded_at: recorded_at.ok_or_else(|| A::Error::missing_field("recorded_at"))?,
+            recorded_by: recorded_by.ok_or_else(|| A::Error::missing_field("recorded_by"))?,
+            source: source.ok_or_else(|| A::Error::missing_field("source"))?,
+            supersedes,
+            payload,
+        }))
     }
 }

@@ -542,6 +542,20 @@ macro_rules! payloads {
             }
         }
 
+        /// Deserializes `data` straight into the payload of a known type tag (the fast path for
+        /// stored events, whose `type` precedes `data`).
+        pub(crate) struct DataSeed<'a>(pub &'a str);
+
+        impl<'de> serde::de::DeserializeSeed<'de> for DataSeed<'_> {
+            type Value = Payload;
+            fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Payload, D::Error> {
+                match self.0 {
+                    $($tag => $ty::deserialize(d).map(Payload::$variant),)*
+                    other => Err(serde::de::Error::custom(format!("unknown event type {other:?}"))),
+                }
+            }
+        }
+
         impl Payload {
             /// Deserialize `data` as the payload of type `tag`; errors carry their path within `data`.
             pub(crate) fn from_tag_and_data(

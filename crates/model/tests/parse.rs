@@ -317,3 +317,34 @@ fn schema_names_every_event_type() {
         assert!(schema.contains(&format!("\"{t}\"")), "schema lacks {t}");
     }
 }
+
+#[test]
+fn stored_events_parse_whatever_the_field_order_and_report_errors_precisely() {
+    let v = base(
+        "body_founded",
+        json!({"body": "lrscsb", "name": "Board", "kind": "board"}),
+    );
+    let event = parse_batch(v.to_string().as_bytes())
+        .unwrap()
+        .remove(0)
+        .into_event(EventId::new_v7(), chrono::Utc::now());
+    let canonical = event.canonical_bytes();
+    assert_eq!(Event::from_slice(&canonical).unwrap(), event);
+    // `data` before `type`: not canonical, but still the same event.
+    let mut reordered = serde_json::Map::new();
+    let value: serde_json::Value = serde_json::from_slice(&canonical).unwrap();
+    reordered.insert("data".into(), value["data"].clone());
+    for (k, v) in value.as_object().unwrap() {
+        if k != "data" {
+            reordered.insert(k.clone(), v.clone());
+        }
+    }
+    let bytes = serde_json::to_vec(&reordered).unwrap();
+    assert_eq!(Event::from_slice(&bytes).unwrap(), event);
+    // A bad stored event still names its field.
+    let broken = String::from_utf8(canonical)
+        .unwrap()
+        .replace("\"kind\":\"board\"", "\"kind\":\"boardx\"");
+    let err = Event::from_slice(broken.as_bytes()).unwrap_err();
+    assert_eq!(err.field, "data.kind");
+}
