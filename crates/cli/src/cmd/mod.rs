@@ -4,6 +4,7 @@ pub mod append;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod import_minutes;
 pub mod init;
 pub mod log;
 pub mod query;
