@@ -58,6 +58,7 @@ static ELECTED: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(?:be|was|is|were|had been|has been)\s+(?:duly\s+|unanimously\s+)?(?:re-?)?(?:elected|appointed)\s+(?:as\s+)?(?:the\s+)?(vice[- ]chair(?:man|person)?|chair(?:man|person)?)\b",
     )
 });
+static THAT: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\bthat\b"));
 static ACTION_OWNER_CUE: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)\b(?:be|is|are|were|was)\s+(?:requested|asked|invited|instructed|authorised|authorized|tasked)\s+to\b",
@@ -65,7 +66,7 @@ static ACTION_OWNER_CUE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static ACTION_CUE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:be|would be|will be|to be)\s+(?:submitted|made|brought|presented|provided|sent|written|(?:re)?circulated|prepared|produced|reported|arranged|undertaken|carried out|invited|forwarded|shared|published|drafted|convened)\b|\b(?:to|will|would|should|shall)\s+(?:report|bring|provide|submit|write|circulate|prepare|arrange|investigate|review|update)\b|\breport\s+back\b",
+        r"(?i)\b(?:be|would be|will be|to be)\s+(?:submitted|made|brought|presented|provided|sent|written|(?:re)?circulated|prepared|produced|reported|arranged|undertaken|carried out|invited|forwarded|shared|published|drafted|convened)\b|\b(?:to|will|would|should|shall)\s+(?:report|bring|provide|submit|write|circulate|prepare|arrange|investigate|review|update)\b|\breport\s+back\b|^(?:that\s+)?(?:the\s+)?(?:officers?|staff)\s+(?:provide|submit|prepare|report|write|circulate|arrange|bring|investigate|review|update|produce)\b",
     )
 });
 static NOT_ACTION: LazyLock<Regex> = LazyLock::new(|| {
@@ -1517,8 +1518,14 @@ impl Run<'_> {
                 .trim_start_matches("that ")
                 .trim();
             let (outside, _) = split_paren(cand);
+            // "RESOLVED – That Councillor X be appointed": the name follows the last "that".
+            let outside = THAT
+                .find_iter(&outside)
+                .last()
+                .map_or(outside.as_str(), |m| &outside[m.end()..])
+                .trim()
+                .to_string();
             let Some(pn) = person(&outside).or_else(|| {
-                // "RESOLVED that Councillor X be elected": the verb may have come first.
                 let words: Vec<&str> = outside.split_whitespace().collect();
                 (1..words.len().min(6))
                     .rev()
@@ -1689,7 +1696,12 @@ impl Run<'_> {
             item: name(&item_name)
                 .unwrap_or_else(|| Name::new("Untitled item").expect("not blank")),
             verb: r.verb,
-            text: r.text.as_deref().and_then(text),
+            // "NOTED." alone: the verb is all the minute says, and the model needs some words.
+            text: r
+                .text
+                .as_deref()
+                .and_then(text)
+                .or_else(|| parts.is_empty().then(|| text(&r.verb_word)).flatten()),
             parts,
         });
         let span = Span {
@@ -1754,18 +1766,17 @@ impl Run<'_> {
                 } else {
                     format!("{prefix}.{}", p.label)
                 };
-                if p.parts.is_empty() {
-                    out.push((
-                        Some(path),
-                        p.text.clone(),
-                        Span {
-                            first: p.first,
-                            last: p.last,
-                        },
-                    ));
-                } else {
-                    walk(&p.parts, &path, out);
-                }
+                // A part with parts of its own may itself ask for something ("be asked to
+                // submit a plan, including: (a) ...").
+                out.push((
+                    Some(path.clone()),
+                    p.text.clone(),
+                    Span {
+                        first: p.first,
+                        last: p.last,
+                    },
+                ));
+                walk(&p.parts, &path, out);
             }
         }
         walk(&r.parts, "", &mut leaves);
@@ -1927,6 +1938,12 @@ impl Run<'_> {
     /// next meeting".
     fn due(&self, words: &str, attention: &mut Vec<String>) -> Option<Due> {
         if let Some(d) = dates(words).into_iter().find(|d| d.date > self.date) {
+            // "to the meeting on 15 June" names the next meeting by its date.
+            if let Some((key, nd)) = &self.next_meeting
+                && *nd == d.date
+            {
+                return Some(Due::Meeting(key.clone()));
+            }
             return Some(Due::Date(d.date));
         }
         let lower = words.to_lowercase();

@@ -310,6 +310,9 @@ fn readings(label: &str, paren: bool) -> Vec<(Style, u32)> {
     r
 }
 
+/// The deepest nesting of parts kept; deeper labels become siblings at this depth.
+const MAX_DEPTH: usize = 6;
+
 /// A part as read, before it is typed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Part {
@@ -556,7 +559,13 @@ fn add_part(r: &mut Resolution, stack: &mut Vec<(Style, u32)>, label: &str, text
             (s, v)
         }
     };
-    let depth = if r.parts.is_empty() { 0 } else { stack.len() };
+    // Minutes nest two or three levels; a cap keeps hostile input from nesting without end
+    // (and the recursive walks over parts from overflowing the stack).
+    let depth = if r.parts.is_empty() {
+        0
+    } else {
+        stack.len().min(MAX_DEPTH - 1)
+    };
     stack.truncate(depth);
     stack.push((style, v));
     push_at(&mut r.parts, depth, part);
