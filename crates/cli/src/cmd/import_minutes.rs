@@ -10,7 +10,7 @@ use minutebook_store::Ledger;
 use minutebook_world::World;
 use serde_json::json;
 
-use crate::cmd::append::{append_checked, print_report};
+use crate::cmd::append::{append_checked, print_report, report_json};
 use crate::output::Output;
 use crate::world::load_world;
 
@@ -160,16 +160,31 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
         None if !args.append && !out.json => print!("{lines}"),
         None => {}
     }
-    print_summary(&import, &args.file, args.out.is_none() && !args.append, out);
+    let summary = summary(&import, &args.file, args.out.is_none() && !args.append, out);
     if args.append {
         let ledger = ledger.expect("opened for --append");
         let report = append_checked(&ledger, import.drafts, None)?;
-        print_report(&report, out);
+        match summary {
+            // One JSON document on standard output, so scripts can parse it.
+            Some(mut body) => {
+                body["append"] = report_json(&report);
+                out.json(&body);
+            }
+            None => print_report(&report, out),
+        }
+    } else if let Some(body) = summary {
+        out.json(&body);
     }
     Ok(())
 }
 
-fn print_summary(import: &Import, file: &Path, drafts_inline: bool, out: &Output) {
+/// Print the summary for people (on standard error), or return it as JSON for the caller to print.
+fn summary(
+    import: &Import,
+    file: &Path,
+    drafts_inline: bool,
+    out: &Output,
+) -> Option<serde_json::Value> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for f in &import.facts {
         *counts.entry(f.kind).or_default() += 1;
@@ -197,8 +212,7 @@ fn print_summary(import: &Import, file: &Path, drafts_inline: bool, out: &Output
         if drafts_inline {
             body["draft_events"] = json!(import.drafts);
         }
-        out.json(&body);
-        return;
+        return Some(body);
     }
     let mut e = std::io::stderr().lock();
     let _ = writeln!(
@@ -245,4 +259,5 @@ fn print_summary(import: &Import, file: &Path, drafts_inline: bool, out: &Output
             let _ = writeln!(e, "  line {}: {}", u.first, u.text);
         }
     }
+    None
 }
