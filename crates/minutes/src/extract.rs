@@ -66,7 +66,7 @@ static ACTION_OWNER_CUE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static ACTION_CUE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:be|would be|will be|to be)\s+(?:submitted|made|brought|presented|provided|sent|written|(?:re)?circulated|prepared|produced|reported|arranged|undertaken|carried out|invited|forwarded|shared|published|drafted|convened)\b|\b(?:to|will|would|should|shall)\s+(?:report|bring|provide|submit|write|circulate|prepare|arrange|investigate|review|update)\b|\breport\s+back\b|^(?:that\s+)?(?:the\s+)?(?:officers?|staff)\s+(?:provide|submit|prepare|report|write|circulate|arrange|bring|investigate|review|update|produce)\b",
+        r"(?i)\b(?:be|would be|will be|to be)\s+(?:submitted|made|brought|presented|provided|sent|written|(?:re)?circulated|prepared|produced|reported|arranged|undertaken|carried out|invited|forwarded|shared|published|drafted|convened|reviewed|investigated)\b|\b(?:to|will|would|should|shall)\s+(?:report|bring|provide|submit|write|circulate|prepare|arrange|investigate|review|update)\b|\breport\s+back\b|^(?:that\s+)?(?:the\s+)?(?:officers?|staff)\s+(?:provide|submit|prepare|report|write|circulate|arrange|bring|investigate|review|update|produce)\b",
     )
 });
 static NOT_ACTION: LazyLock<Regex> = LazyLock::new(|| {
@@ -102,6 +102,11 @@ static PRESENTER: LazyLock<Regex> =
 static HELD_AT: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)\bheld\s+(?:at|in)\s+(?:the\s+)?(?P<venue>[^,]{3,120}?(?:,\s*[A-Z][\w' -]{2,40}){0,2}?)\s*,?\s+on\b",
+    )
+});
+static AT_AFTER_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?:\d\s*(?:a\.?m\b\.?|p\.?m\b\.?)|\bnoon|\d[.:]\d\d)\s+(?:at|in)\s+(?:the\s+)?(?P<venue>[A-Z][^;]{2,120}?)\s*\.?$",
     )
 });
 static MEETING_OF: LazyLock<Regex> = LazyLock::new(|| {
@@ -845,7 +850,7 @@ impl Run<'_> {
                 venue = Some(v.trim().to_string());
                 quote.push(t.to_string());
                 self.used.insert(p.first);
-            } else if let Some(c) = HELD_AT.captures(t) {
+            } else if let Some(c) = HELD_AT.captures(t).or_else(|| AT_AFTER_TIME.captures(t)) {
                 venue = Some(c["venue"].trim().to_string());
             }
         }
@@ -1033,7 +1038,17 @@ impl Run<'_> {
         let mut out = Vec::new();
         let mut plural_title: Option<String> = None;
         for entry in split_list(list) {
-            let (outside, paren) = split_paren(&entry);
+            let (outside, paren) = match split_paren(&entry) {
+                // "Ch Insp. Laura Finch - Westshire Police": a dash instead of parentheses.
+                (outside, None) => match outside
+                    .split_once(" - ")
+                    .or_else(|| outside.split_once(" – "))
+                {
+                    Some((who, what)) => (who.trim().to_string(), Some(what.trim().to_string())),
+                    None => (outside, None),
+                },
+                found => found,
+            };
             let outside = outside.trim_start_matches("and ").trim();
             let Some(mut p) = person(outside).or_else(|| {
                 // "Councillors A, B and C": the later names carry no title of their own.
@@ -2196,7 +2211,11 @@ fn names_only(t: &str) -> bool {
     !entries.is_empty()
         && entries.iter().all(|e| {
             let (outside, _) = split_paren(e);
-            person(&outside).is_some() || looks_like_name(&outside, false)
+            let outside = outside
+                .split_once(" - ")
+                .or_else(|| outside.split_once(" – "))
+                .map_or(outside.as_str(), |(who, _)| who.trim());
+            person(outside).is_some() || looks_like_name(outside, false)
         })
 }
 

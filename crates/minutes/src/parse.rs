@@ -49,6 +49,9 @@ static VERB_INLINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(RESOLVED|AGREED)\b(?:\s+(?:unanimously|accordingly))?(\s*[:\-–—]+\s*|\s+(?:that|That)\b)")
         .expect("valid regex")
 });
+static VERB_CLOSING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(.{10,}?[.;:])\s+(RESOLVED|AGREED|NOTED)\.?$").expect("valid regex")
+});
 static PDF_NOISE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)\s*(?:pdf icon\s*)?PDF\s+[\d.,]+\s*[KM]B\s*$|\s*\(Pages?\s+\d+\s*(?:-\s*\d+)?\)\s*$",
@@ -109,6 +112,20 @@ pub fn verb_inline(text: &str) -> Option<(Verb, &str, &str)> {
         &text[sep.end()..]
     };
     Some((verb_of(word), word, rest.trim()))
+}
+
+/// "Cllr. Osei asked that the terms of reference be reviewed. AGREED.": a verb closing a
+/// paragraph agrees to the sentence before it.
+pub fn verb_closing(text: &str) -> Option<(Verb, &str, &str)> {
+    let c = VERB_CLOSING.captures(text)?;
+    let word = c.get(2)?.as_str();
+    let before = c.get(1)?.as_str().trim();
+    // Only the last sentence before the verb is what was agreed.
+    let start = before
+        .trim_end_matches('.')
+        .rfind(". ")
+        .map_or(0, |i| i + 2);
+    Some((verb_of(word), word, before[start..].trim()))
 }
 
 fn verb_of(word: &str) -> Verb {
@@ -408,7 +425,7 @@ pub fn resolutions(body: &[Para]) -> (Vec<Resolution>, Vec<usize>) {
             continue;
         }
         if !open {
-            if let Some((verb, word, rest)) = verb_inline(t)
+            if let Some((verb, word, rest)) = verb_inline(t).or_else(|| verb_closing(t))
                 && !is_trivial(rest)
             {
                 out.push(Resolution {
