@@ -24,6 +24,8 @@ Exit codes:
 Quick start:
   minutebook demo                      load the example ledger into a temporary directory
   minutebook init && minutebook append events.jsonl && minutebook log
+  minutebook import-minutes minutes.html --body BODY --out drafts.jsonl
+                                       read published minutes into drafts to review
 ";
 
 /// minutebook: a tamper-evident, append-only ledger of governance facts — who sat on which board for
@@ -55,6 +57,7 @@ enum Command {
     Verify(cmd::verify::Args),
     Export(cmd::export::Args),
     Import(cmd::import::Args),
+    ImportMinutes(cmd::import_minutes::Args),
     Demo(cmd::demo::Args),
     Members(cmd::query::MembersArgs),
     Bodies(cmd::query::BodiesArgs),
@@ -82,6 +85,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => cmd::verify::run(&cli.ledger, a, &out),
         Command::Export(a) => cmd::export::run(&cli.ledger, a, &out),
         Command::Import(a) => cmd::import::run(&cli.ledger, a, &out),
+        Command::ImportMinutes(a) => cmd::import_minutes::run(&cli.ledger, a, &out),
         Command::Demo(a) => cmd::demo::run(a, &out),
         Command::Members(a) => cmd::query::members(&cli.ledger, a, &out),
         Command::Bodies(a) => cmd::query::bodies(&cli.ledger, a, &out),

@@ -362,6 +362,19 @@ impl World {
         .collect()
     }
 
+    /// Every person registered by `at` (all of them when `None`), in key order.
+    pub fn persons(&self, at: Option<NaiveDate>) -> Vec<PersonView> {
+        self.live_keys(|e| {
+            if let Entity::Person(p) = e {
+                Some(p)
+            } else {
+                None
+            }
+        })
+        .filter_map(|p| self.person(p, at))
+        .collect()
+    }
+
     pub fn person(&self, person: &PersonKey, at: Option<NaiveDate>) -> Option<PersonView> {
         let facts: Vec<&Fact> = self.facts_of(&Entity::Person(person.clone()), at).collect();
         let mut view: Option<PersonView> = None;

@@ -253,3 +253,25 @@ fn the_example_ledger_passes_its_own_domain_rules() {
             .join("\n")
     );
 }
+
+#[test]
+fn persons_lists_everyone_registered_by_a_date() {
+    let w = world();
+    let all = w.persons(None);
+    assert!(all.iter().any(|p| p.person.as_str() == "sally-healy"
+        && p.title.as_ref().map(|t| t.as_str()) == Some("Chief Supt.")));
+    assert!(
+        all.windows(2).all(|p| p[0].person < p[1].person),
+        "in key order"
+    );
+    // Nobody in the example is registered before the 2014 minutes name them.
+    assert!(w.persons(Some(d("2014-09-24"))).is_empty());
+    assert_eq!(
+        w.persons(Some(d("2014-09-25"))).len(),
+        all.len()
+            - w.persons(None)
+                .iter()
+                .filter(|p| p.evidence[0].effective > d("2014-09-25"))
+                .count()
+    );
+}

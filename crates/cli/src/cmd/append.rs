@@ -202,18 +202,23 @@ fn run_in_batches(path: &Path, args: &Args, size: usize, out: &Output) -> anyhow
     Ok(())
 }
 
+/// The append report as JSON: appended and already-present events, the new head.
+pub fn report_json(report: &AppendReport) -> serde_json::Value {
+    let list = |v: &[(u64, EventId)]| {
+        v.iter()
+            .map(|(seq, id)| json!({ "seq": seq, "id": id }))
+            .collect::<Vec<_>>()
+    };
+    json!({
+        "appended": list(&report.appended),
+        "already_present": list(&report.already_present),
+        "head": checkpoint(report.head),
+    })
+}
+
 pub fn print_report(report: &AppendReport, out: &Output) {
     if out.json {
-        let list = |v: &[(u64, EventId)]| {
-            v.iter()
-                .map(|(seq, id)| json!({ "seq": seq, "id": id }))
-                .collect::<Vec<_>>()
-        };
-        out.json(&json!({
-            "appended": list(&report.appended),
-            "already_present": list(&report.already_present),
-            "head": checkpoint(report.head),
-        }));
+        out.json(&report_json(report));
     } else {
         match (report.appended.first(), report.appended.last()) {
             (Some(first), Some(last)) => println!(
