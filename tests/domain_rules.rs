@@ -643,3 +643,25 @@ fn problems_are_reported_for_every_event_of_a_batch() {
         "{err}"
     );
 }
+
+#[test]
+fn ending_a_body_before_facts_already_recorded_about_it() {
+    let l = Ledger::new();
+    // The board has a membership from 2012 and a meeting in 2014: it cannot be dissolved in 2011.
+    rejected(
+        &l,
+        &[],
+        ev("body_dissolved", "2011-06-01", json!({"body": "board"})),
+        "data.body",
+        &[
+            "ends body board on 2011-06-01",
+            "membership board/healy from 2012-01-01",
+        ],
+    );
+    let succeed = ev(
+        "body_succeeded",
+        "2014-01-01",
+        json!({"body": "board", "successors": ["police"]}),
+    );
+    rejected(&l, &[], succeed, "data.body", &["meeting m1 on 2014-09-25"]);
+}

@@ -30,7 +30,7 @@ pub fn parse_known_at(s: &str) -> Result<KnownAt, String> {
 #[derive(clap::Args, Clone)]
 pub struct When {
     /// The date to ask about (YYYY-MM-DD): facts effective on or before it count. Default: today.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = crate::world::parse_date)]
     pub at: Option<NaiveDate>,
     /// Ask as the ledger knew it at a moment: an RFC 3339 time, a date (end of that day, UTC), or
     /// seq:N (the first N events). Later corrections do not apply. Default: now.
@@ -56,4 +56,15 @@ pub fn load_world(ledger: &Ledger, known_at: Option<KnownAt>) -> anyhow::Result<
             Ok((stored.seq, stored.event()?))
         });
     World::fold_known_at(events, known_at)
+}
+
+/// A date on the command line: YYYY-MM-DD, within the range events may have (1000-01-01 to 9999-12-31).
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    let d: NaiveDate = s
+        .parse()
+        .map_err(|e| format!("{s:?} is not a date written YYYY-MM-DD ({e})"))?;
+    if !(minutebook_model::EARLIEST..=minutebook_model::LATEST).contains(&d) {
+        return Err(format!("{d} is outside 1000-01-01 to 9999-12-31"));
+    }
+    Ok(d)
 }

@@ -337,7 +337,8 @@ impl Generator {
                 self.revise_tor(b, day);
             }
             if self.rng.random_range(0..2400) == 0 {
-                self.succeed(b, day);
+                // The day after this month's business: a body does not exist on the day it ends.
+                self.succeed(b, day.succ_opt().expect("within the calendar"));
             }
         }
     }

@@ -91,9 +91,9 @@ fn tor_basis(version: &minutebook_model::TorVersion, provision: &str) -> Basis {
     }
 }
 
-fn plus_months(date: NaiveDate, months: u32) -> NaiveDate {
+/// `None` past the end of the calendar: nothing can fall due there.
+fn plus_months(date: NaiveDate, months: u32) -> Option<NaiveDate> {
     date.checked_add_months(Months::new(months))
-        .unwrap_or(minutebook_model::LATEST)
 }
 
 fn quorum(ctx: &Ctx) -> Outcome {
@@ -257,7 +257,13 @@ fn meetings_per_year(ctx: &Ctx) -> Outcome {
     let (mut findings, mut missing, mut n) = (Vec::new(), Vec::new(), 0);
     let mut start = ctx.from;
     while start <= ctx.to {
-        let end = plus_months(start, 12).pred_opt().expect("a day before");
+        let Some(end) = plus_months(start, 12).and_then(|d| d.pred_opt()) else {
+            missing.push(format!(
+                "{start} to {}: less than 12 months left in the calendar",
+                ctx.to
+            ));
+            break;
+        };
         if end > ctx.to {
             missing.push(format!(
                 "{start} to {}: less than 12 months left in the period",
@@ -334,7 +340,9 @@ fn tor_reviewed(ctx: &Ctx, default_months: Option<u32>) -> Outcome {
         let next_is_revision = i + 1 < versions.len();
         checkpoints.push((until, if next_is_revision { "revised" } else { "end" }));
         for (when, what) in checkpoints {
-            let due = plus_months(last, months);
+            let Some(due) = plus_months(last, months) else {
+                break;
+            };
             if due < when && due <= ctx.to && due >= ctx.from {
                 let next = match what {
                     "end" => format!("no review is recorded by {}", ctx.to),
@@ -385,7 +393,10 @@ fn chair_appointed(ctx: &Ctx) -> Outcome {
                     "no {name} was in office at meeting {} on {}",
                     m.meeting, m.date
                 )),
-                Some(h) if words.contains("annual") && plus_months(h.role_since, 12) <= m.date => {
+                Some(h)
+                    if words.contains("annual")
+                        && plus_months(h.role_since, 12).is_some_and(|d| d <= m.date) =>
+                {
                     Some(format!(
                         "the {name} at meeting {} had held the role since {}, more than 12 months, though the terms of reference say \"{clause}\"",
                         m.meeting, h.role_since
@@ -1011,7 +1022,9 @@ fn scrutinised_within(ctx: &Ctx, months: u32) -> Outcome {
     marks.push((ctx.to.succ_opt().expect("a day after"), vec![]));
     for (when, evidence) in marks {
         let since = last.unwrap_or(body.founded);
-        let due = plus_months(since, months);
+        let Some(due) = plus_months(since, months) else {
+            break;
+        };
         if due < when && due <= ctx.to {
             let what = match last {
                 Some(d) => format!("last scrutinised on {d}"),

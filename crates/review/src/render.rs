@@ -57,6 +57,17 @@ fn evidence_line(e: &minutebook_world::Evidence) -> String {
 }
 
 fn summary(report: &Report) -> String {
+    let clipped = match report.checked {
+        None => " The body did not exist in this period.".to_string(),
+        Some((f, t)) if (f, t) != (report.from, report.to) => format!(
+            " The body existed from {f} to {t} of this period; rules were checked over those dates."
+        ),
+        Some(_) => String::new(),
+    };
+    format!("{}{clipped}", summary_counts(report))
+}
+
+fn summary_counts(report: &Report) -> String {
     if report.findings.is_empty() {
         let unchecked = report.unchecked().count();
         return format!(
@@ -276,7 +287,11 @@ fn html(report: &Report) -> String {
                     e.seq,
                     esc(&evidence_line(e))
                 ));
-                if let Some(url) = &e.source.url {
+                // Only web links: a `javascript:` URL in a source must not run in an auditor's browser.
+                if let Some(url) = e.source.url.as_ref().filter(|u| {
+                    let u = u.as_str().to_ascii_lowercase();
+                    u.starts_with("https://") || u.starts_with("http://")
+                }) {
                     h.push_str(&format!(
                         " <a href=\"{}\">source</a>",
                         html_escape::encode_double_quoted_attribute(url.as_str())

@@ -83,6 +83,9 @@ pub struct Report {
     pub body_name: String,
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// The part of the period in which the body existed, which is what the rules were checked over
+    /// (`None` if it did not exist at all in the period).
+    pub checked: Option<(NaiveDate, NaiveDate)>,
     /// How much of the log the review saw (events folded into the world).
     pub events_read: u64,
     pub packs: Vec<String>,
@@ -180,23 +183,51 @@ pub fn review(
     to: NaiveDate,
     packs: &[Pack],
 ) -> Option<Report> {
+    let lifetime = world.body_at(body, minutebook_model::LATEST)?;
     let body_name = world
         .body_at(body, to)
-        .or_else(|| world.body_at(body, minutebook_model::LATEST))?
+        .unwrap_or_else(|| lifetime.clone())
         .name
         .to_string();
+    // Rules apply while the body exists: from its founding to the day before it ended.
+    let last_day = lifetime
+        .ended
+        .as_ref()
+        .and_then(|(ended, _)| ended.pred_opt());
+    let (start, end) = (
+        from.max(lifetime.founded),
+        last_day.map_or(to, |l| to.min(l)),
+    );
+    let checked = (start <= end).then_some((start, end));
     let mut rules = Vec::new();
     let mut findings = Vec::new();
     for pack in packs {
         for rule in &pack.rules {
-            let ctx = Ctx {
-                world,
-                body,
-                from,
-                to,
-                rule,
+            let outcome = match checked {
+                Some((from, to)) => checks::run(&Ctx {
+                    world,
+                    body,
+                    from,
+                    to,
+                    rule,
+                }),
+                None => Outcome {
+                    findings: vec![],
+                    coverage: Coverage::NotApplicable {
+                        reason: format!(
+                            "the body did not exist in the period (founded {}{})",
+                            lifetime.founded,
+                            lifetime
+                                .ended
+                                .as_ref()
+                                .map_or(String::new(), |(e, how)| format!(
+                                    ", {} on {e}",
+                                    how.describe()
+                                ))
+                        ),
+                    },
+                },
             };
-            let outcome = checks::run(&ctx);
             rules.push(RuleResult {
                 id: rule.id.clone(),
                 title: rule.title.clone(),
@@ -221,6 +252,7 @@ pub fn review(
         body_name,
         from,
         to,
+        checked,
         events_read: world.events_read(),
         packs: packs.iter().map(|p| p.name.clone()).collect(),
         rules,

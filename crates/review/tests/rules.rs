@@ -751,3 +751,71 @@ fn packs_refuse_unknown_fields_and_duplicate_ids() {
         Pack::parse(builtin, "built-in").unwrap();
     }
 }
+
+#[test]
+fn rules_apply_only_while_the_body_exists() {
+    let mut l = Ledger::board();
+    tor(
+        &mut l,
+        "2015-01-01",
+        json!({"meetings_per_year": 4, "seats": [{"key": "police", "title": "Police"}]}),
+    );
+    appoint(&mut l, "m1", "p1", "2015-01-01", json!({"seat": "police"}));
+    l.add(
+        "membership_ended",
+        "2016-01-01",
+        json!({"membership": "m1", "reason": "body_dissolved"}),
+    );
+    l.add("body_dissolved", "2016-01-01", json!({"body": "b"}));
+    let report = l.review(
+        rule("seats_filled", json!({"grace_days": 30})),
+        "2016-01-01",
+        "2017-12-31",
+    );
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    assert_eq!(report.checked, None);
+    assert!(matches!(
+        report.rules[0].coverage,
+        minutebook_review::Coverage::NotApplicable { .. }
+    ));
+    let report = l.review(
+        rule("seats_filled", json!({"grace_days": 30})),
+        "2014-01-01",
+        "2017-12-31",
+    );
+    assert_eq!(
+        report.checked,
+        Some((d("2014-01-01"), d("2015-12-31"))),
+        "the board was founded in 2010 and dissolved on 2016-01-01"
+    );
+    assert!(
+        report.findings.is_empty(),
+        "the seat was filled for the whole life of the body: {:#?}",
+        report.findings
+    );
+}
+
+#[test]
+fn the_html_report_links_only_web_sources() {
+    let mut l = Ledger::board();
+    l.events.push({
+        let v = json!({"id": EventId(uuid::Uuid::from_u128(999)), "type": "meeting_held", "effective": "2012-03-01", "recorded_by": "t",
+            "source": {"document": "<script>alert(1)</script>", "url": "javascript:alert(document.domain)"},
+            "data": {"meeting": "m1", "body": "b"}});
+        let d = parse_batch(v.to_string().as_bytes()).unwrap().remove(0);
+        (999, d.into_event(EventId(uuid::Uuid::from_u128(999)), Utc::now()))
+    });
+    let report = l.review(
+        rule("attendance_recorded", json!({})),
+        "2012-01-01",
+        "2012-12-31",
+    );
+    assert_eq!(report.findings.len(), 1);
+    let html = minutebook_review::render(&report, minutebook_review::Format::Html);
+    assert!(
+        !html.contains("javascript:"),
+        "no script URL reaches the page"
+    );
+    assert!(!html.contains("<script>alert"), "names are escaped");
+    assert!(html.contains("&lt;script&gt;"));
+}

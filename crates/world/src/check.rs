@@ -22,6 +22,12 @@ pub enum Violation {
         ended: NaiveDate,
         how: String,
     },
+    #[error("ends body {body} on {on}, but the ledger has it in use from then on: {what}")]
+    BodyStillInUse {
+        body: BodyKey,
+        on: NaiveDate,
+        what: String,
+    },
     #[error("names body {body}, which did not exist at any time from {} to {}", .period.from, .period.to)]
     BodyAbsentDuringPeriod { body: BodyKey, period: Period },
     #[error("names person {person}, who had not been registered by {on}")]
@@ -187,16 +193,21 @@ impl World {
             Payload::BodiesMerged(x) => {
                 for (i, b) in x.bodies.iter().enumerate() {
                     self.need_body(f, &format!("data.bodies[{i}]"), b, on);
+                    self.need_unused_after(f, &format!("data.bodies[{i}]"), b, on);
                 }
                 self.need_body(f, "data.into", &x.into, on);
             }
             Payload::BodySucceeded(x) => {
                 self.need_body(f, "data.body", &x.body, on);
+                self.need_unused_after(f, "data.body", &x.body, on);
                 for (i, b) in x.successors.iter().enumerate() {
                     self.need_body(f, &format!("data.successors[{i}]"), b, on);
                 }
             }
-            Payload::BodyDissolved(x) => self.need_body(f, "data.body", &x.body, on),
+            Payload::BodyDissolved(x) => {
+                self.need_body(f, "data.body", &x.body, on);
+                self.need_unused_after(f, "data.body", &x.body, on);
+            }
             Payload::PersonRegistered(x) => {
                 if let Some(p) = self.person(&x.person, None) {
                     let since = p.evidence.first().map_or(on, |e| e.effective);
@@ -490,6 +501,43 @@ impl World {
                     );
                 }
             }
+        }
+    }
+
+    /// An ending dated in the past must not strand facts already recorded after it: appointments
+    /// to the body or meetings it held on or after the ending date. Otherwise whether a set of facts
+    /// is accepted would depend on the order in which they were appended.
+    fn need_unused_after(&self, f: &mut Found, field: &str, body: &BodyKey, on: NaiveDate) {
+        let mut uses = Vec::new();
+        for m in self
+            .memberships_of_body(body, None)
+            .into_iter()
+            .filter(|m| m.since >= on)
+        {
+            uses.push(format!("membership {} from {}", m.membership, m.since));
+        }
+        for m in self
+            .meetings(body)
+            .into_iter()
+            .filter(|m| m.held && m.date >= on)
+        {
+            uses.push(format!("meeting {} on {}", m.meeting, m.date));
+        }
+        if !uses.is_empty() {
+            let shown = uses.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+            let more = if uses.len() > 3 {
+                format!(" and {} more", uses.len() - 3)
+            } else {
+                String::new()
+            };
+            f.add(
+                field,
+                Violation::BodyStillInUse {
+                    body: body.clone(),
+                    on,
+                    what: format!("{shown}{more}"),
+                },
+            );
         }
     }
 

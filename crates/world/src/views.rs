@@ -448,6 +448,10 @@ impl World {
 
     /// Who sat on the body on `at`: memberships appointed on or before and not ended on or before.
     pub fn members_at(&self, body: &BodyKey, at: NaiveDate) -> Vec<MembershipView> {
+        // Nobody sits on a body that has ended (or is not yet founded), whatever was left unrecorded.
+        if !self.body_exists(body, at) {
+            return Vec::new();
+        }
         let mut members: Vec<MembershipView> = self
             .body_memberships
             .get(body)
@@ -786,12 +790,16 @@ impl World {
             .meetings(body)
             .iter()
             .flat_map(|m| {
-                self.meeting_resolutions
+                let listed = self
+                    .meeting_resolutions
                     .get(&m.meeting)
                     .into_iter()
-                    .flatten()
+                    .flatten();
+                // The index only grows: keep a resolution under the meeting it belongs to now.
+                listed
+                    .filter_map(|r| self.resolution(r))
+                    .filter(move |r| r.meeting == m.meeting)
             })
-            .filter_map(|r| self.resolution(r))
             .filter(|r| from.is_none_or(|d| r.date >= d) && to.is_none_or(|d| r.date <= d))
             .collect();
         list.sort_by(|a, b| {
@@ -922,8 +930,12 @@ impl World {
             if let Some(amount) = a.amount {
                 view.amount = amount;
             }
+            let mut overflowed = false;
             if let Some(percent) = a.percent {
-                view.amount = view.amount.apply(percent).unwrap_or(view.amount);
+                match view.amount.apply(percent) {
+                    Some(amount) => view.amount = amount,
+                    None => overflowed = true,
+                }
             }
             if let Some(period) = a.period {
                 view.period = period;
@@ -933,7 +945,11 @@ impl World {
                 change.push(format!("{before} → {}", view.amount));
             }
             if let Some(p) = a.percent {
-                change.push(format!("{p}%"));
+                change.push(if overflowed {
+                    format!("{p}% not applied: the result overflows")
+                } else {
+                    format!("{p}%")
+                });
             }
             if let Some(p) = a.period {
                 change.push(format!("period {} to {}", p.from, p.to));
@@ -1029,7 +1045,12 @@ impl World {
                 evidence: f.evidence.clone(),
             })
             .collect();
-        for m in self.person_memberships.get(person).into_iter().flatten() {
+        let memberships = self.person_memberships.get(person).into_iter().flatten();
+        // The index only grows: keep the memberships that are this person's now.
+        for m in memberships.filter(|m| {
+            self.membership_at(m, None)
+                .is_some_and(|v| &v.person == person)
+        }) {
             for f in self.facts_of(&Entity::Membership(m.clone()), None) {
                 entries.push(HistoryEntry {
                     date: f.evidence.effective,

@@ -17,10 +17,10 @@ pub struct Args {
     #[arg(long)]
     body: Option<BodyKey>,
     /// Only events effective on or after this date (YYYY-MM-DD).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::world::parse_date)]
     from: Option<NaiveDate>,
     /// Only events effective on or before this date (YYYY-MM-DD).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::world::parse_date)]
     to: Option<NaiveDate>,
     /// Newest first.
     #[arg(long)]

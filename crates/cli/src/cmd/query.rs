@@ -220,9 +220,9 @@ enum TorWhat {
     /// changed clause.
     Diff {
         body: BodyKey,
-        #[arg(long)]
+        #[arg(long, value_parser = crate::world::parse_date)]
         from: NaiveDate,
-        #[arg(long)]
+        #[arg(long, value_parser = crate::world::parse_date)]
         to: NaiveDate,
         #[command(flatten)]
         when: When,
@@ -469,10 +469,10 @@ pub fn meetings(path: &Path, a: MeetingsArgs, out: &Output) -> anyhow::Result<()
 pub struct ResolutionsArgs {
     body: BodyKey,
     /// Only resolutions on or after this date.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::world::parse_date)]
     from: Option<NaiveDate>,
     /// Only resolutions on or before this date.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::world::parse_date)]
     to: Option<NaiveDate>,
     #[command(flatten)]
     when: When,

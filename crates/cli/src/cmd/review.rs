@@ -32,10 +32,10 @@ pub enum ReviewFormat {
 pub struct Args {
     body: BodyKey,
     /// First day of the period (YYYY-MM-DD).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::world::parse_date)]
     from: NaiveDate,
     /// Last day of the period (YYYY-MM-DD).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::world::parse_date)]
     to: NaiveDate,
     /// A rule pack file (JSON; see docs/review.md), or `csp-england` for the built-in statutory pack
     /// for Community Safety Partnerships. Repeatable.
