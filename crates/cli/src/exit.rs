@@ -24,7 +24,12 @@ fn classify(e: &anyhow::Error) -> (u8, &'static str) {
         }
         Some(StoreError::Conflict { .. }) => (CONFLICT, "conflict"),
         Some(StoreError::InUse { .. }) => (IN_USE, "in_use"),
-        Some(StoreError::Integrity { .. } | StoreError::Sled(_)) => (INTEGRITY, "integrity"),
+        Some(
+            StoreError::Integrity { .. }
+            | StoreError::Sled(_)
+            | StoreError::Sync { .. }
+            | StoreError::Access { .. },
+        ) => (INTEGRITY, "integrity"),
         _ => (OTHER, "error"),
     }
 }

@@ -11,6 +11,16 @@ pub enum StoreError {
     AlreadyExists { path: PathBuf },
     #[error("the ledger at {} is in use by another process; try again when it has finished", .path.display())]
     InUse { path: PathBuf },
+    #[error("cannot open {} for writing: {source}", .path.display())]
+    Access {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("could not sync {} to stable storage: {source}; the write may not be durable", .path.display())]
+    Sync {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(
         "conflict: the append expected head sequence {expected}, but the ledger is at {actual}; nothing was written"
     )]

@@ -123,7 +123,7 @@ impl Ledger {
             tree.clear()?;
         }
         self.derived_tree().clear()?;
-        self.db().flush()?;
+        self.flush()?;
         Ok(())
     }
 }
