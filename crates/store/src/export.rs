@@ -39,13 +39,8 @@ impl Ledger {
         let head = self.head()?;
         for stored in self.iter_from(1)? {
             let stored = stored?;
-            write!(
-                out,
-                "{{\"seq\":{},\"chain\":\"{}\",\"event\":",
-                stored.seq, stored.chain
-            )?;
-            out.write_all(&stored.bytes)?;
-            out.write_all(b"}\n")?;
+            out.write_all(&export_line(stored.seq, stored.chain, &stored.bytes))?;
+            out.write_all(b"\n")?;
         }
         out.flush()?;
         Ok(head)
@@ -66,20 +61,33 @@ impl Ledger {
         result
     }
 
-    fn import_lines(&self, input: impl BufRead) -> Result<ImportReport> {
+    fn import_lines(&self, mut input: impl BufRead) -> Result<ImportReport> {
         let mut checker = ChainChecker::new();
         let mut batch = Chunk::default();
-        for (index, line) in input.split(b'\n').enumerate() {
-            let line = line?;
-            let line_no = index as u64 + 1;
+        let mut line = Vec::new();
+        let mut line_no = 0u64;
+        loop {
+            line.clear();
+            if input.read_until(b'\n', &mut line)? == 0 {
+                break;
+            }
+            line_no += 1;
             let fail = |what: String| StoreError::Import {
                 line: line_no,
                 what,
             };
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
+            // An export is checked as bytes, not only as JSON: a cut-off last line, a blank line or a
+            // re-spelled line (other whitespace, upper-case hex) is a change to the file, and a
+            // change is reported rather than read past.
+            let Some(text) = line.strip_suffix(b"\n") else {
+                return Err(fail(
+                    "the last line has no newline; the export was cut short".into(),
+                ));
+            };
+            if text.is_empty() {
+                return Err(fail("an empty line, which export never writes".into()));
             }
-            let parsed: ExportLine = serde_json::from_slice(&line)
+            let parsed: ExportLine = serde_json::from_slice(text)
                 .map_err(|e| fail(format!("not an export line: {e}")))?;
             let expected_seq = checker.tip().seq + 1;
             if parsed.seq != expected_seq {
@@ -95,6 +103,12 @@ impl Ledger {
             if Hash::from_hex(&parsed.chain) != Some(hash) {
                 return Err(fail(format!(
                     "sequence {}: the chain hash does not match the event and those before it",
+                    parsed.seq
+                )));
+            }
+            if text != export_line(parsed.seq, hash, bytes).as_slice() {
+                return Err(fail(format!(
+                    "sequence {}: the line is not spelled as export writes it",
                     parsed.seq
                 )));
             }
@@ -119,6 +133,11 @@ impl Ledger {
     }
 
     fn clear_uncommitted(&self) -> Result<()> {
+        let trees = [&self.events, &self.chain, &self.ids, self.derived_tree()];
+        // A rejection before the first chunk was written leaves nothing to clear or sync.
+        if trees.iter().all(|t| t.is_empty()) {
+            return Ok(());
+        }
         for tree in [&self.events, &self.chain, &self.ids] {
             tree.clear()?;
         }
@@ -126,6 +145,14 @@ impl Ledger {
         self.flush()?;
         Ok(())
     }
+}
+
+/// One line as export writes it, without the newline: the only spelling import accepts.
+fn export_line(seq: u64, chain: Hash, event: &[u8]) -> Vec<u8> {
+    let mut line = format!("{{\"seq\":{seq},\"chain\":\"{chain}\",\"event\":").into_bytes();
+    line.extend_from_slice(event);
+    line.push(b'}');
+    line
 }
 
 #[derive(Default)]
