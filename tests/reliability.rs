@@ -4,6 +4,8 @@
 //!
 //! A crate root finds modules beside itself, so the modules in `tests/reliability/` are named by path.
 
+#[path = "reliability/bad_input.rs"]
+mod bad_input;
 #[path = "reliability/durability.rs"]
 mod durability;
 
@@ -44,6 +46,21 @@ pub fn run(mut cmd: Command) -> (i32, String, String) {
     )
 }
 
+/// The head checkpoint (`SEQ:HEX`) after a passing `verify`, read through the binary. Not through the
+/// library: a test process that opens a ledger holds its lock, and a child forked meanwhile by
+/// another test thread inherits that lock until it execs, which would make a test's own
+/// `minutebook` see the ledger as in use.
+pub fn head(ledger: &Path) -> String {
+    let (code, out, err) = run({
+        let mut c = minutebook(ledger);
+        c.args(["--json", "verify"]);
+        c
+    });
+    assert_eq!(code, 0, "verify failed: {out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    v["head"]["checkpoint"].as_str().unwrap().to_owned()
+}
+
 pub struct Scratch {
     pub dir: tempfile::TempDir,
 }
@@ -63,6 +80,24 @@ impl Scratch {
         let p = self.path(name);
         std::fs::write(&p, text).unwrap();
         p
+    }
+
+    /// A new ledger holding the example ledger's first file.
+    pub fn example_ledger(&self, name: &str) -> PathBuf {
+        let ledger = self.path(name);
+        let (code, _, err) = run({
+            let mut c = minutebook(&ledger);
+            c.arg("init");
+            c
+        });
+        assert_eq!(code, 0, "{err}");
+        let (code, _, err) = run({
+            let mut c = minutebook(&ledger);
+            c.args(["append", EXAMPLE_FIRST]);
+            c
+        });
+        assert_eq!(code, 0, "{err}");
+        ledger
     }
 }
 
