@@ -6,6 +6,8 @@
 
 #[path = "reliability/bad_input.rs"]
 mod bad_input;
+#[path = "reliability/concurrency.rs"]
+mod concurrency;
 #[path = "reliability/durability.rs"]
 mod durability;
 
