@@ -10,6 +10,8 @@ mod bad_input;
 mod concurrency;
 #[path = "reliability/durability.rs"]
 mod durability;
+#[path = "reliability/resources.rs"]
+mod resources;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -28,7 +28,9 @@ fn classify(e: &anyhow::Error) -> (u8, &'static str) {
             StoreError::Integrity { .. }
             | StoreError::Sled(_)
             | StoreError::Sync { .. }
-            | StoreError::Access { .. },
+            | StoreError::Access { .. }
+            | StoreError::NotDurable(_)
+            | StoreError::DiskFull { .. },
         ) => (INTEGRITY, "integrity"),
         _ => (OTHER, "error"),
     }

@@ -116,6 +116,7 @@ impl Ledger {
             batch.chain.insert(&encode_seq(parsed.seq), &hash.0);
             batch.ids.insert(id.0.as_bytes(), &encode_seq(parsed.seq));
             batch.len += 1;
+            batch.bytes += line.len() as u64;
             if batch.len == IMPORT_CHUNK {
                 std::mem::take(&mut batch).apply(self)?;
             }
@@ -161,10 +162,12 @@ struct Chunk {
     chain: sled::Batch,
     ids: sled::Batch,
     len: usize,
+    bytes: u64,
 }
 
 impl Chunk {
     fn apply(self, ledger: &Ledger) -> Result<()> {
+        ledger.ensure_room(self.bytes)?;
         ledger.events.apply_batch(self.events)?;
         ledger.chain.apply_batch(self.chain)?;
         ledger.ids.apply_batch(self.ids)?;

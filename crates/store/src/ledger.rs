@@ -13,6 +13,9 @@ use crate::hash::{Checkpoint, Hash, chain_hash, leaf_hash};
 
 const HEAD: &[u8] = b"head";
 
+/// Free space below which the ledger neither opens sled nor writes: four 512 KiB segments.
+const OPEN_MARGIN: u64 = 2 * 1024 * 1024;
+
 /// A ledger on disk: a directory holding a lock file and a sled database.
 ///
 /// Trees: `events` (seq -> canonical bytes), `ids` (uuid -> seq), `chain` (seq -> chain hash),
@@ -135,9 +138,9 @@ impl Ledger {
             .truncate(false)
             .write(true)
             .open(&lock_path)
-            .map_err(|source| StoreError::Access {
+            .map_err(|cause| StoreError::Access {
                 path: lock_path,
-                source,
+                cause,
             })?;
         match lock.try_lock() {
             Ok(()) => {}
@@ -149,6 +152,17 @@ impl Ledger {
             Err(TryLockError::Error(e)) => return Err(e.into()),
         }
         let sled_dir = path.join("sled");
+        // sled writes whenever it opens a database (it zero-fills the rest of its segment and writes
+        // a snapshot). On a full disk those writes fail half-done, and a full tmpfs showed the
+        // database unreadable afterwards ("Read corrupted data"), so without room it is not opened.
+        let available = available_bytes(path)?;
+        if available < OPEN_MARGIN {
+            return Err(StoreError::DiskFull {
+                path: path.to_owned(),
+                available,
+                needed: OPEN_MARGIN,
+            });
+        }
         let db = sled::Config::new().path(&sled_dir).open()?;
         let ledger = Ledger {
             path: path.to_owned(),
@@ -302,6 +316,11 @@ impl Ledger {
             .into_iter()
             .map(|d| (d.id.unwrap_or_else(EventId::new_v7), d))
             .collect();
+        let estimate: usize = drafts
+            .iter()
+            .map(|(id, d)| d.clone().into_event(*id, now).canonical_bytes().len())
+            .sum();
+        self.ensure_room(estimate as u64)?;
         let trees = (
             &self.events,
             &self.ids,
@@ -406,9 +425,29 @@ impl Ledger {
             Err(TransactionError::Storage(e)) => return Err(e.into()),
         };
         if !report.appended.is_empty() {
-            self.flush()?;
+            self.flush()
+                .map_err(|e| StoreError::NotDurable(Box::new(e)))?;
         }
         Ok(report)
+    }
+
+    /// Refuse a write of about `bytes` when the disk cannot hold it with room to spare.
+    ///
+    /// sled 0.34 can hang, rather than fail, when a write meets a full disk (ENOSPC) mid-flush (seen
+    /// on a full tmpfs: every thread waiting on a futex), so the ledger checks first. sled may need a
+    /// new 512 KiB segment, rewrites pages and writes snapshots, hence the factor and the margin.
+    /// Another process can still fill the disk between the check and the write.
+    pub(crate) fn ensure_room(&self, bytes: u64) -> Result<()> {
+        let needed = bytes.saturating_mul(4).saturating_add(OPEN_MARGIN);
+        let available = available_bytes(&self.sled_dir)?;
+        if available < needed {
+            return Err(StoreError::DiskFull {
+                path: self.path.clone(),
+                available,
+                needed,
+            });
+        }
+        Ok(())
     }
 
     /// Make everything written so far durable, on stable storage and not only in the page cache.
@@ -426,8 +465,8 @@ impl Ledger {
             for entry in fs::read_dir(&blobs)? {
                 match sync_path(&entry?.path()) {
                     // sled removes blobs it no longer needs; a vanished one needs no sync.
-                    Err(StoreError::Sync { source, .. })
-                        if source.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(StoreError::Sync { cause, .. })
+                        if cause.kind() == std::io::ErrorKind::NotFound => {}
                     other => other?,
                 }
             }
@@ -463,14 +502,33 @@ impl Ledger {
     }
 }
 
+/// Bytes an unprivileged process may still write on the file system holding `path`.
+fn available_bytes(path: &Path) -> Result<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: a valid NUL-terminated path and a pointer to writable memory of the right type;
+    // statvfs initialises it when it returns 0.
+    let stat = unsafe {
+        if libc::statvfs(c_path.as_ptr(), stat.as_mut_ptr()) != 0 {
+            return Err(std::io::Error::last_os_error().into());
+        }
+        stat.assume_init()
+    };
+    // The field types are narrower than u64 on some 32-bit targets.
+    #[allow(clippy::useless_conversion)]
+    Ok(u64::from(stat.f_bavail).saturating_mul(u64::from(stat.f_frsize)))
+}
+
 /// fsync a file or directory. fsync applies to the file, not the descriptor, so a read-only handle
 /// of our own covers what sled wrote through its handles.
 fn sync_path(path: &Path) -> Result<()> {
     File::open(path)
         .and_then(|f| f.sync_all())
-        .map_err(|source| StoreError::Sync {
+        .map_err(|cause| StoreError::Sync {
             path: path.to_owned(),
-            source,
+            cause,
         })
 }
 
