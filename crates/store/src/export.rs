@@ -61,68 +61,23 @@ impl Ledger {
         result
     }
 
-    fn import_lines(&self, mut input: impl BufRead) -> Result<ImportReport> {
-        let mut checker = ChainChecker::new();
+    fn import_lines(&self, input: impl BufRead) -> Result<ImportReport> {
+        let mut reader = ExportReader::new(input);
         let mut batch = Chunk::default();
-        let mut line = Vec::new();
-        let mut line_no = 0u64;
-        loop {
-            line.clear();
-            if input.read_until(b'\n', &mut line)? == 0 {
-                break;
-            }
-            line_no += 1;
-            let fail = |what: String| StoreError::Import {
-                line: line_no,
-                what,
-            };
-            // An export is checked as bytes, not only as JSON: a cut-off last line, a blank line or a
-            // re-spelled line (other whitespace, upper-case hex) is a change to the file, and a
-            // change is reported rather than read past.
-            let Some(text) = line.strip_suffix(b"\n") else {
-                return Err(fail(
-                    "the last line has no newline; the export was cut short".into(),
-                ));
-            };
-            if text.is_empty() {
-                return Err(fail("an empty line, which export never writes".into()));
-            }
-            let parsed: ExportLine = serde_json::from_slice(text)
-                .map_err(|e| fail(format!("not an export line: {e}")))?;
-            let expected_seq = checker.tip().seq + 1;
-            if parsed.seq != expected_seq {
-                return Err(fail(format!(
-                    "sequence {} where {expected_seq} was expected",
-                    parsed.seq
-                )));
-            }
-            let bytes = parsed.event.get().as_bytes();
-            let (hash, id) = checker
-                .next(bytes)
-                .map_err(|e| fail(format!("sequence {}: {e}", parsed.seq)))?;
-            if Hash::from_hex(&parsed.chain) != Some(hash) {
-                return Err(fail(format!(
-                    "sequence {}: the chain hash does not match the event and those before it",
-                    parsed.seq
-                )));
-            }
-            if text != export_line(parsed.seq, hash, bytes).as_slice() {
-                return Err(fail(format!(
-                    "sequence {}: the line is not spelled as export writes it",
-                    parsed.seq
-                )));
-            }
-            batch.events.insert(&encode_seq(parsed.seq), bytes);
-            batch.chain.insert(&encode_seq(parsed.seq), &hash.0);
-            batch.ids.insert(id.0.as_bytes(), &encode_seq(parsed.seq));
+        while let Some(line) = reader.next_line()? {
+            batch.events.insert(&encode_seq(line.seq), line.event);
+            batch.chain.insert(&encode_seq(line.seq), &line.chain.0);
+            batch
+                .ids
+                .insert(line.id.0.as_bytes(), &encode_seq(line.seq));
             batch.len += 1;
-            batch.bytes += line.len() as u64;
+            batch.bytes += line.len;
             if batch.len == IMPORT_CHUNK {
                 std::mem::take(&mut batch).apply(self)?;
             }
         }
         batch.apply(self)?;
-        let head = checker.tip();
+        let head = reader.checker.tip();
         // Flush the events before the head that commits them, then the head.
         self.flush()?;
         self.meta.insert(b"head", encode_head(head))?;
@@ -145,6 +100,100 @@ impl Ledger {
         self.derived_tree().clear()?;
         self.flush()?;
         Ok(())
+    }
+}
+
+/// Check an export as `import` would (every line's bytes, sequence, event and chain hash) without
+/// writing anything; returns the head it ends at. The same reader is `import`'s only way in, so
+/// what this accepts, import accepts.
+pub fn check_export(input: impl BufRead) -> Result<Checkpoint> {
+    let mut reader = ExportReader::new(input);
+    while reader.next_line()?.is_some() {}
+    Ok(reader.checker.tip())
+}
+
+/// A checked line of an export.
+struct CheckedLine {
+    seq: u64,
+    chain: Hash,
+    id: minutebook_model::EventId,
+    event: Vec<u8>,
+    /// Bytes of the line, newline included.
+    len: u64,
+}
+
+struct ExportReader<R> {
+    input: R,
+    checker: ChainChecker,
+    line: Vec<u8>,
+    line_no: u64,
+}
+
+impl<R: BufRead> ExportReader<R> {
+    fn new(input: R) -> Self {
+        ExportReader {
+            input,
+            checker: ChainChecker::new(),
+            line: Vec::new(),
+            line_no: 0,
+        }
+    }
+
+    fn next_line(&mut self) -> Result<Option<CheckedLine>> {
+        self.line.clear();
+        if self.input.read_until(b'\n', &mut self.line)? == 0 {
+            return Ok(None);
+        }
+        self.line_no += 1;
+        let line_no = self.line_no;
+        let fail = |what: String| StoreError::Import {
+            line: line_no,
+            what,
+        };
+        // An export is checked as bytes, not only as JSON: a cut-off last line, a blank line or a
+        // re-spelled line (other whitespace, upper-case hex) is a change to the file, and a change
+        // is reported rather than read past.
+        let Some(text) = self.line.strip_suffix(b"\n") else {
+            return Err(fail(
+                "the last line has no newline; the export was cut short".into(),
+            ));
+        };
+        if text.is_empty() {
+            return Err(fail("an empty line, which export never writes".into()));
+        }
+        let parsed: ExportLine =
+            serde_json::from_slice(text).map_err(|e| fail(format!("not an export line: {e}")))?;
+        let expected_seq = self.checker.tip().seq + 1;
+        if parsed.seq != expected_seq {
+            return Err(fail(format!(
+                "sequence {} where {expected_seq} was expected",
+                parsed.seq
+            )));
+        }
+        let bytes = parsed.event.get().as_bytes();
+        let (hash, id) = self
+            .checker
+            .next(bytes)
+            .map_err(|e| fail(format!("sequence {}: {e}", parsed.seq)))?;
+        if Hash::from_hex(&parsed.chain) != Some(hash) {
+            return Err(fail(format!(
+                "sequence {}: the chain hash does not match the event and those before it",
+                parsed.seq
+            )));
+        }
+        if text != export_line(parsed.seq, hash, bytes).as_slice() {
+            return Err(fail(format!(
+                "sequence {}: the line is not spelled as export writes it",
+                parsed.seq
+            )));
+        }
+        Ok(Some(CheckedLine {
+            seq: parsed.seq,
+            chain: hash,
+            id,
+            event: bytes.to_vec(),
+            len: self.line.len() as u64,
+        }))
     }
 }
 

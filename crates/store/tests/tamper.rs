@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use minutebook_model::{Draft, EventId, parse_batch};
-use minutebook_store::{Checkpoint, Ledger, StoreError};
+use minutebook_store::{Checkpoint, Ledger, StoreError, check_export};
 use serde_json::json;
 
 struct Rng(u64);
@@ -191,7 +191,15 @@ fn every_change_to_an_export_is_detected_where_it_was_made() {
         let (kind, changed, expect) = mutate_export(&mut rng, &export);
         assert_ne!(changed, export);
         *by_kind.entry(kind).or_default() += 1;
+        let checked = check_export(&changed[..]);
         let result = scratch.import(&changed[..]);
+        match (&checked, &result) {
+            (Ok(head), Ok(report)) => assert_eq!(*head, report.head),
+            (Err(StoreError::Import { line: a, .. }), Err(StoreError::Import { line: b, .. })) => {
+                assert_eq!(a, b)
+            }
+            _ => panic!("case {case}: check_export and import disagree"),
+        }
         match (&expect, result) {
             (Expect::ImportFailsAt(line), Err(StoreError::Import { line: got, what })) => {
                 assert_eq!(
