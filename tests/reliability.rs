@@ -8,6 +8,8 @@
 mod bad_input;
 #[path = "reliability/concurrency.rs"]
 mod concurrency;
+#[path = "reliability/crash.rs"]
+mod crash;
 #[path = "reliability/durability.rs"]
 mod durability;
 #[path = "reliability/resources.rs"]
