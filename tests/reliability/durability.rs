@@ -34,8 +34,9 @@ fn strace_available() -> bool {
         .is_ok_and(|s| s.success());
     assert!(
         ok,
-        "strace is needed to check durability: apt-get install -y strace \
-         (or set MINUTEBOOK_NO_STRACE=1 to skip, knowingly)"
+        "strace is missing or cannot trace here, and the durability check needs it: \
+         apt-get install -y strace, allow ptrace (CAP_SYS_PTRACE in containers), \
+         or set MINUTEBOOK_NO_STRACE=1 to skip this check knowingly"
     );
     true
 }
