@@ -24,7 +24,14 @@ fn classify(e: &anyhow::Error) -> (u8, &'static str) {
         }
         Some(StoreError::Conflict { .. }) => (CONFLICT, "conflict"),
         Some(StoreError::InUse { .. }) => (IN_USE, "in_use"),
-        Some(StoreError::Integrity { .. } | StoreError::Sled(_)) => (INTEGRITY, "integrity"),
+        Some(
+            StoreError::Integrity { .. }
+            | StoreError::Sled(_)
+            | StoreError::Sync { .. }
+            | StoreError::Access { .. }
+            | StoreError::NotDurable(_)
+            | StoreError::DiskFull { .. },
+        ) => (INTEGRITY, "integrity"),
         _ => (OTHER, "error"),
     }
 }

@@ -39,13 +39,8 @@ impl Ledger {
         let head = self.head()?;
         for stored in self.iter_from(1)? {
             let stored = stored?;
-            write!(
-                out,
-                "{{\"seq\":{},\"chain\":\"{}\",\"event\":",
-                stored.seq, stored.chain
-            )?;
-            out.write_all(&stored.bytes)?;
-            out.write_all(b"}\n")?;
+            out.write_all(&export_line(stored.seq, stored.chain, &stored.bytes))?;
+            out.write_all(b"\n")?;
         }
         out.flush()?;
         Ok(head)
@@ -67,47 +62,22 @@ impl Ledger {
     }
 
     fn import_lines(&self, input: impl BufRead) -> Result<ImportReport> {
-        let mut checker = ChainChecker::new();
+        let mut reader = ExportReader::new(input);
         let mut batch = Chunk::default();
-        for (index, line) in input.split(b'\n').enumerate() {
-            let line = line?;
-            let line_no = index as u64 + 1;
-            let fail = |what: String| StoreError::Import {
-                line: line_no,
-                what,
-            };
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            let parsed: ExportLine = serde_json::from_slice(&line)
-                .map_err(|e| fail(format!("not an export line: {e}")))?;
-            let expected_seq = checker.tip().seq + 1;
-            if parsed.seq != expected_seq {
-                return Err(fail(format!(
-                    "sequence {} where {expected_seq} was expected",
-                    parsed.seq
-                )));
-            }
-            let bytes = parsed.event.get().as_bytes();
-            let (hash, id) = checker
-                .next(bytes)
-                .map_err(|e| fail(format!("sequence {}: {e}", parsed.seq)))?;
-            if Hash::from_hex(&parsed.chain) != Some(hash) {
-                return Err(fail(format!(
-                    "sequence {}: the chain hash does not match the event and those before it",
-                    parsed.seq
-                )));
-            }
-            batch.events.insert(&encode_seq(parsed.seq), bytes);
-            batch.chain.insert(&encode_seq(parsed.seq), &hash.0);
-            batch.ids.insert(id.0.as_bytes(), &encode_seq(parsed.seq));
+        while let Some(line) = reader.next_line()? {
+            batch.events.insert(&encode_seq(line.seq), line.event);
+            batch.chain.insert(&encode_seq(line.seq), &line.chain.0);
+            batch
+                .ids
+                .insert(line.id.0.as_bytes(), &encode_seq(line.seq));
             batch.len += 1;
+            batch.bytes += line.len;
             if batch.len == IMPORT_CHUNK {
                 std::mem::take(&mut batch).apply(self)?;
             }
         }
         batch.apply(self)?;
-        let head = checker.tip();
+        let head = reader.checker.tip();
         // Flush the events before the head that commits them, then the head.
         self.flush()?;
         self.meta.insert(b"head", encode_head(head))?;
@@ -119,13 +89,120 @@ impl Ledger {
     }
 
     fn clear_uncommitted(&self) -> Result<()> {
+        let trees = [&self.events, &self.chain, &self.ids, self.derived_tree()];
+        // A rejection before the first chunk was written leaves nothing to clear or sync.
+        if trees.iter().all(|t| t.is_empty()) {
+            return Ok(());
+        }
         for tree in [&self.events, &self.chain, &self.ids] {
             tree.clear()?;
         }
         self.derived_tree().clear()?;
-        self.db().flush()?;
+        self.flush()?;
         Ok(())
     }
+}
+
+/// Check an export as `import` would (every line's bytes, sequence, event and chain hash) without
+/// writing anything; returns the head it ends at. The same reader is `import`'s only way in, so
+/// what this accepts, import accepts.
+pub fn check_export(input: impl BufRead) -> Result<Checkpoint> {
+    let mut reader = ExportReader::new(input);
+    while reader.next_line()?.is_some() {}
+    Ok(reader.checker.tip())
+}
+
+/// A checked line of an export.
+struct CheckedLine {
+    seq: u64,
+    chain: Hash,
+    id: minutebook_model::EventId,
+    event: Vec<u8>,
+    /// Bytes of the line, newline included.
+    len: u64,
+}
+
+struct ExportReader<R> {
+    input: R,
+    checker: ChainChecker,
+    line: Vec<u8>,
+    line_no: u64,
+}
+
+impl<R: BufRead> ExportReader<R> {
+    fn new(input: R) -> Self {
+        ExportReader {
+            input,
+            checker: ChainChecker::new(),
+            line: Vec::new(),
+            line_no: 0,
+        }
+    }
+
+    fn next_line(&mut self) -> Result<Option<CheckedLine>> {
+        self.line.clear();
+        if self.input.read_until(b'\n', &mut self.line)? == 0 {
+            return Ok(None);
+        }
+        self.line_no += 1;
+        let line_no = self.line_no;
+        let fail = |what: String| StoreError::Import {
+            line: line_no,
+            what,
+        };
+        // An export is checked as bytes, not only as JSON: a cut-off last line, a blank line or a
+        // re-spelled line (other whitespace, upper-case hex) is a change to the file, and a change
+        // is reported rather than read past.
+        let Some(text) = self.line.strip_suffix(b"\n") else {
+            return Err(fail(
+                "the last line has no newline; the export was cut short".into(),
+            ));
+        };
+        if text.is_empty() {
+            return Err(fail("an empty line, which export never writes".into()));
+        }
+        let parsed: ExportLine =
+            serde_json::from_slice(text).map_err(|e| fail(format!("not an export line: {e}")))?;
+        let expected_seq = self.checker.tip().seq + 1;
+        if parsed.seq != expected_seq {
+            return Err(fail(format!(
+                "sequence {} where {expected_seq} was expected",
+                parsed.seq
+            )));
+        }
+        let bytes = parsed.event.get().as_bytes();
+        let (hash, id) = self
+            .checker
+            .next(bytes)
+            .map_err(|e| fail(format!("sequence {}: {e}", parsed.seq)))?;
+        if Hash::from_hex(&parsed.chain) != Some(hash) {
+            return Err(fail(format!(
+                "sequence {}: the chain hash does not match the event and those before it",
+                parsed.seq
+            )));
+        }
+        if text != export_line(parsed.seq, hash, bytes).as_slice() {
+            return Err(fail(format!(
+                "sequence {}: the line is not spelled as export writes it",
+                parsed.seq
+            )));
+        }
+        Ok(Some(CheckedLine {
+            seq: parsed.seq,
+            chain: hash,
+            id,
+            event: bytes.to_vec(),
+            len: self.line.len() as u64,
+        }))
+    }
+}
+
+/// One line as export writes it, without the newline: the only spelling import accepts.
+fn export_line(seq: u64, chain: Hash, event: &[u8]) -> Vec<u8> {
+    let mut line = format!("{{\"seq\":{seq},\"chain\":\"{chain}\",\"event\":").into_bytes();
+    line.extend_from_slice(event);
+    line.push(b'}');
+    line
 }
 
 #[derive(Default)]
@@ -134,10 +211,12 @@ struct Chunk {
     chain: sled::Batch,
     ids: sled::Batch,
     len: usize,
+    bytes: u64,
 }
 
 impl Chunk {
     fn apply(self, ledger: &Ledger) -> Result<()> {
+        ledger.ensure_room(self.bytes)?;
         ledger.events.apply_batch(self.events)?;
         ledger.chain.apply_batch(self.chain)?;
         ledger.ids.apply_batch(self.ids)?;

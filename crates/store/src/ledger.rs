@@ -16,6 +16,9 @@ const HEAD: &[u8] = b"head";
 const LOCK_ATTEMPTS: u32 = 10;
 const LOCK_RETRY: std::time::Duration = std::time::Duration::from_millis(50);
 
+/// Free space below which the ledger neither opens sled nor writes: four 512 KiB segments.
+const OPEN_MARGIN: u64 = 2 * 1024 * 1024;
+
 /// A ledger on disk: a directory holding a lock file and a sled database.
 ///
 /// Trees: `events` (seq -> canonical bytes), `ids` (uuid -> seq), `chain` (seq -> chain hash),
@@ -23,6 +26,7 @@ const LOCK_RETRY: std::time::Duration = std::time::Duration::from_millis(50);
 /// that later layers keep in step with the log.
 pub struct Ledger {
     path: PathBuf,
+    sled_dir: PathBuf,
     db: sled::Db,
     pub(crate) events: Tree,
     pub(crate) ids: Tree,
@@ -107,7 +111,17 @@ impl Ledger {
             });
         }
         fs::create_dir_all(path)?;
-        Self::open_inner(path)
+        let ledger = Self::open_inner(path)?;
+        // A ledger that `init` reported created must survive a power cut: its files are synced by
+        // `flush`, and the directory entries naming them up to the parent of the ledger here.
+        ledger.flush()?;
+        // sled writes its `conf` once, at creation, without syncing it.
+        sync_path(&ledger.sled_dir.join("conf"))?;
+        sync_path(path)?;
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            sync_path(parent)?;
+        }
+        Ok(ledger)
     }
 
     /// Open the ledger at `path`. Fails with [`StoreError::InUse`] if another process has it open.
@@ -121,11 +135,16 @@ impl Ledger {
     }
 
     fn open_inner(path: &Path) -> Result<Ledger> {
+        let lock_path = path.join("LOCK");
         let lock = File::options()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(path.join("LOCK"))?;
+            .open(&lock_path)
+            .map_err(|cause| StoreError::Access {
+                path: lock_path,
+                cause,
+            })?;
         // A lock that was just released can still look held for a moment: a process forked by
         // another thread inherits our descriptor until it execs. Wait briefly before saying "in use".
         let mut attempts = 0;
@@ -144,10 +163,22 @@ impl Ledger {
                 Err(TryLockError::Error(e)) => return Err(e.into()),
             }
         }
+        let sled_dir = path.join("sled");
+        // sled writes whenever it opens a database (it zero-fills the rest of its segment and writes
+        // a snapshot). On a full disk those writes fail half-done, and a full tmpfs showed the
+        // database unreadable afterwards ("Read corrupted data"), so without room it is not opened.
+        let available = available_bytes(path)?;
+        if available < OPEN_MARGIN {
+            return Err(StoreError::DiskFull {
+                path: path.to_owned(),
+                available,
+                needed: OPEN_MARGIN,
+            });
+        }
         // sled takes its own lock on its files, which the previous holder's background threads may
         // still hold for a moment after it closed: the same short wait applies.
         let db = loop {
-            match sled::Config::new().path(path.join("sled")).open() {
+            match sled::Config::new().path(&sled_dir).open() {
                 Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
                     if attempts >= LOCK_ATTEMPTS {
                         return Err(StoreError::InUse {
@@ -162,6 +193,7 @@ impl Ledger {
         };
         let ledger = Ledger {
             path: path.to_owned(),
+            sled_dir,
             events: db.open_tree("events")?,
             ids: db.open_tree("ids")?,
             chain: db.open_tree("chain")?,
@@ -201,7 +233,7 @@ impl Ledger {
                 self.ids.remove(id)?;
             }
         }
-        self.db.flush()?;
+        self.flush()?;
         Ok(())
     }
 
@@ -311,6 +343,11 @@ impl Ledger {
             .into_iter()
             .map(|d| (d.id.unwrap_or_else(EventId::new_v7), d))
             .collect();
+        let estimate: usize = drafts
+            .iter()
+            .map(|(id, d)| d.clone().into_event(*id, now).canonical_bytes().len())
+            .sum();
+        self.ensure_room(estimate as u64)?;
         let trees = (
             &self.events,
             &self.ids,
@@ -415,14 +452,54 @@ impl Ledger {
             Err(TransactionError::Storage(e)) => return Err(e.into()),
         };
         if !report.appended.is_empty() {
-            self.flush()?;
+            self.flush()
+                .map_err(|e| StoreError::NotDurable(Box::new(e)))?;
         }
         Ok(report)
     }
 
-    /// Make everything written so far durable.
+    /// Refuse a write of about `bytes` when the disk cannot hold it with room to spare.
+    ///
+    /// sled 0.34 can hang, rather than fail, when a write meets a full disk (ENOSPC) mid-flush (seen
+    /// on a full tmpfs: every thread waiting on a futex), so the ledger checks first. sled may need a
+    /// new 512 KiB segment, rewrites pages and writes snapshots, hence the factor and the margin.
+    /// Another process can still fill the disk between the check and the write.
+    pub(crate) fn ensure_room(&self, bytes: u64) -> Result<()> {
+        let needed = bytes.saturating_mul(4).saturating_add(OPEN_MARGIN);
+        let available = available_bytes(&self.sled_dir)?;
+        if available < needed {
+            return Err(StoreError::DiskFull {
+                path: self.path.clone(),
+                available,
+                needed,
+            });
+        }
+        Ok(())
+    }
+
+    /// Make everything written so far durable, on stable storage and not only in the page cache.
+    ///
+    /// sled 0.34's `flush` writes its log with `sync_file_range` on Linux, which neither flushes the
+    /// drive's write cache nor writes the metadata (file size, block allocation) of a file that grew,
+    /// writes blob files without any sync, and renames snapshots without syncing their directory. So
+    /// after sled's flush the ledger fsyncs sled's files and directories itself. See docs/storage.md
+    /// and docs/reliability.md for the measurement.
     pub fn flush(&self) -> Result<()> {
         self.db.flush()?;
+        sync_path(&self.sled_dir.join("db"))?;
+        let blobs = self.sled_dir.join("blobs");
+        if blobs.is_dir() {
+            for entry in fs::read_dir(&blobs)? {
+                match sync_path(&entry?.path()) {
+                    // sled removes blobs it no longer needs; a vanished one needs no sync.
+                    Err(StoreError::Sync { cause, .. })
+                        if cause.kind() == std::io::ErrorKind::NotFound => {}
+                    other => other?,
+                }
+            }
+            sync_path(&blobs)?;
+        }
+        sync_path(&self.sled_dir)?;
         Ok(())
     }
 
@@ -434,13 +511,52 @@ impl Ledger {
         self.flush()
     }
 
-    pub(crate) fn db(&self) -> &sled::Db {
-        &self.db
+    /// Raw access to one of the trees (`events`, `chain`, `ids`, `meta`), bypassing every check:
+    /// only for tests that delete, duplicate, reorder or truncate stored events.
+    #[cfg(feature = "tamper")]
+    pub fn tamper_tree(&self, name: &str) -> &Tree {
+        match name {
+            "events" => &self.events,
+            "chain" => &self.chain,
+            "ids" => &self.ids,
+            "meta" => &self.meta,
+            other => panic!("no tree {other}"),
+        }
     }
 
     pub(crate) fn derived_tree(&self) -> &Tree {
         &self.derived
     }
+}
+
+/// Bytes an unprivileged process may still write on the file system holding `path`.
+fn available_bytes(path: &Path) -> Result<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: a valid NUL-terminated path and a pointer to writable memory of the right type;
+    // statvfs initialises it when it returns 0.
+    let stat = unsafe {
+        if libc::statvfs(c_path.as_ptr(), stat.as_mut_ptr()) != 0 {
+            return Err(std::io::Error::last_os_error().into());
+        }
+        stat.assume_init()
+    };
+    // The field types are narrower than u64 on some 32-bit targets.
+    #[allow(clippy::useless_conversion)]
+    Ok(u64::from(stat.f_bavail).saturating_mul(u64::from(stat.f_frsize)))
+}
+
+/// fsync a file or directory. fsync applies to the file, not the descriptor, so a read-only handle
+/// of our own covers what sled wrote through its handles.
+fn sync_path(path: &Path) -> Result<()> {
+    File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(|cause| StoreError::Sync {
+            path: path.to_owned(),
+            cause,
+        })
 }
 
 fn lookup(
