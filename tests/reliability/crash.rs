@@ -16,17 +16,9 @@ use serde_json::Value;
 
 use super::{jsonl, minutebook, person, run, scratch};
 
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        (z ^ (z >> 31)) % n.max(1)
-    }
-}
+#[path = "../../crates/store/tests/common/seeded.rs"]
+mod seeded;
+use seeded::Rng;
 
 fn kills(default: u64) -> u64 {
     std::env::var("MINUTEBOOK_CRASH_KILLS")
@@ -124,17 +116,7 @@ fn ids_after(ledger: &Path, seq: u64) -> Vec<uuid::Uuid> {
 
 #[test]
 fn the_binary_killed_mid_append_or_mid_import_keeps_every_acknowledged_batch_whole() {
-    let seed = std::env::var("MINUTEBOOK_CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-        });
-    eprintln!("binary crash seed {seed} (replay with MINUTEBOOK_CRASH_SEED={seed})");
-    let mut rng = Rng(seed);
+    let mut rng = Rng::from_env("MINUTEBOOK_CRASH_SEED", "binary crash");
     let s = scratch();
     let ledger = s.path("ledger");
     assert_eq!(

@@ -20,36 +20,9 @@ use serde_json::json;
 
 const CHILD: &str = "MINUTEBOOK_CRASH_CHILD";
 
-/// SplitMix64: small, seedable, and enough to place kills.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
-fn seed() -> u64 {
-    let seed = std::env::var("MINUTEBOOK_CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-        });
-    eprintln!("crash harness seed {seed} (replay with MINUTEBOOK_CRASH_SEED={seed})");
-    seed
-}
+#[path = "common/seeded.rs"]
+mod seeded;
+use seeded::Rng;
 
 fn kills(default: usize, divisor: usize) -> usize {
     std::env::var("MINUTEBOOK_CRASH_KILLS")
@@ -257,7 +230,7 @@ fn expected_events(batches: &[BatchName]) -> Vec<(BatchName, u64)> {
 #[test]
 fn appends_survive_sigkill_at_random_moments() {
     let kills = kills(24, 1);
-    let mut rng = Rng(seed());
+    let mut rng = Rng::from_env("MINUTEBOOK_CRASH_SEED", "crash harness");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ledger");
     drop(Ledger::init(&path).unwrap());
@@ -338,7 +311,7 @@ fn appends_survive_sigkill_at_random_moments() {
 #[test]
 fn an_import_killed_at_a_random_moment_leaves_the_ledger_empty_or_complete() {
     let kills = kills(10, 5);
-    let mut rng = Rng(seed());
+    let mut rng = Rng::from_env("MINUTEBOOK_CRASH_SEED", "crash harness");
     let dir = tempfile::tempdir().unwrap();
     let export = dir.path().join("export.jsonl");
     {

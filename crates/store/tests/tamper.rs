@@ -13,34 +13,12 @@ use minutebook_model::{Draft, EventId, parse_batch};
 use minutebook_store::{Checkpoint, Ledger, StoreError, check_export};
 use serde_json::json;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+#[path = "common/seeded.rs"]
+mod seeded;
+use seeded::Rng;
 
 fn rng() -> Rng {
-    let seed = std::env::var("MINUTEBOOK_TAMPER_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-        });
-    eprintln!("tamper seed {seed} (replay with MINUTEBOOK_TAMPER_SEED={seed})");
-    Rng(seed)
+    Rng::from_env("MINUTEBOOK_TAMPER_SEED", "tamper")
 }
 
 fn cases() -> usize {
