@@ -1,5 +1,7 @@
 //! End-to-end behaviour of the `minutebook` binary on real ledgers in temporary directories.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -28,11 +30,7 @@ impl Fixture {
     }
 
     fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("minutebook").unwrap();
-        c.env_remove("MINUTEBOOK_LEDGER")
-            .arg("--ledger")
-            .arg(&self.ledger);
-        c
+        support::on(&self.ledger)
     }
 
     fn run(&self, args: &[&str]) -> assert_cmd::assert::Assert {
@@ -40,16 +38,7 @@ impl Fixture {
     }
 
     fn json(&self, args: &[&str]) -> Value {
-        let out = self
-            .cmd()
-            .arg("--json")
-            .args(args)
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        serde_json::from_slice(&out).unwrap()
+        support::json(&self.ledger, args)
     }
 
     fn head(&self) -> String {

@@ -174,22 +174,14 @@ fn the_csp_pack_checks_representation_and_scrutiny() {
 #[test]
 fn a_period_with_nothing_to_report_says_so() {
     let d = Demo::new();
-    let out = d
-        .cmd()
-        .args([
-            "review",
-            "opcc",
-            "--from",
-            "2013-01-01",
-            "--to",
-            "2013-12-31",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = d.text(&[
+        "review",
+        "opcc",
+        "--from",
+        "2013-01-01",
+        "--to",
+        "2013-12-31",
+    ]);
     assert!(
         text.contains("Nothing to report for Office of the Police and Crime Commissioner"),
         "{text}"
@@ -204,24 +196,16 @@ fn a_period_with_nothing_to_report_says_so() {
 #[test]
 fn markdown_and_errors() {
     let d = Demo::new();
-    let out = d
-        .cmd()
-        .args([
-            "review",
-            "lscsb",
-            "--from",
-            "2011-01-01",
-            "--to",
-            "2014-12-31",
-            "--format",
-            "md",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let md = String::from_utf8(out).unwrap();
+    let md = d.text(&[
+        "review",
+        "lscsb",
+        "--from",
+        "2011-01-01",
+        "--to",
+        "2014-12-31",
+        "--format",
+        "md",
+    ]);
     assert!(md.starts_with("# Compliance review: "));
     assert!(
         md.contains("\n## Findings\n\n| #"),

@@ -288,25 +288,15 @@ fn state_gathers_everything_about_a_body_on_a_date() {
     assert_eq!(state["tor"]["version"], "lscsb-tor-2014");
     assert!(state["members"].as_array().unwrap().len() >= 6);
     for format in ["text", "md"] {
-        let out = Command::cargo_bin("minutebook")
-            .unwrap()
-            .arg("--ledger")
-            .arg(&d.ledger)
-            .args([
-                "state",
-                "lscsb",
-                "--at",
-                "2014-10-01",
-                "--evidence",
-                "--format",
-                format,
-            ])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        let text = String::from_utf8(out).unwrap();
+        let text = d.text(&[
+            "state",
+            "lscsb",
+            "--at",
+            "2014-10-01",
+            "--evidence",
+            "--format",
+            format,
+        ]);
         assert!(
             text.contains("Mr. Bob Bearne") && text.contains("lscsb-tor-2014"),
             "{text}"

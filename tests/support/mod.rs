@@ -7,6 +7,28 @@ use std::path::PathBuf;
 use assert_cmd::Command;
 use serde_json::Value;
 
+/// The binary, on the ledger at `ledger` (whatever `MINUTEBOOK_LEDGER` says).
+pub fn on(ledger: &std::path::Path) -> Command {
+    let mut c = Command::cargo_bin("minutebook").unwrap();
+    c.env_remove("MINUTEBOOK_LEDGER")
+        .arg("--ledger")
+        .arg(ledger);
+    c
+}
+
+/// Run on `ledger` with `--json`, expect success, parse stdout.
+pub fn json(ledger: &std::path::Path, args: &[&str]) -> Value {
+    let out = on(ledger)
+        .arg("--json")
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
 /// The example ledger, loaded by `minutebook demo` into a temporary directory.
 pub struct Demo {
     pub dir: tempfile::TempDir,
@@ -55,6 +77,19 @@ impl Demo {
             .stdout
             .clone();
         serde_json::from_slice(&out).unwrap()
+    }
+
+    /// Run without `--json`, expect success, return stdout as text.
+    pub fn text(&self, args: &[&str]) -> String {
+        let out = self
+            .cmd()
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
     }
 
     pub fn head(&self) -> u64 {

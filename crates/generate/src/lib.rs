@@ -107,6 +107,11 @@ impl Generator {
         EventId(uuid::Builder::from_random_bytes(self.rng.random()).into_uuid())
     }
 
+    /// A fact with no minute reference and no supersession: most of what the generator states.
+    fn fact(&mut self, effective: NaiveDate, payload: Payload) -> EventId {
+        self.push(effective, None, vec![], payload)
+    }
+
     fn push(
         &mut self,
         effective: NaiveDate,
@@ -157,10 +162,8 @@ impl Generator {
         let titles = ["Cllr.", "Mr.", "Mrs.", "Ms.", "Dr.", "Chief Supt."];
         let title = (self.rng.random_range(0..3) == 0)
             .then(|| name(titles[self.rng.random_range(0..titles.len())]));
-        self.push(
+        self.fact(
             date,
-            None,
-            vec![],
             Payload::PersonRegistered(PersonRegistered {
                 person: key(&person),
                 title,
@@ -174,10 +177,8 @@ impl Generator {
         let person = self.register(date);
         let body = self.bodies[b].key.clone();
         let membership = format!("{body}/{person}");
-        self.push(
+        self.fact(
             date,
-            None,
-            vec![],
             Payload::MemberAppointed(MemberAppointed {
                 membership: key(&membership),
                 body: key(&body),
@@ -191,10 +192,8 @@ impl Generator {
     }
 
     fn found(&mut self, key_: String, date: NaiveDate, gap_months: u32) -> usize {
-        self.push(
+        self.fact(
             date,
-            None,
-            vec![],
             Payload::BodyFounded(BodyFounded {
                 body: key(&key_),
                 name: name(format!("Community Safety Partnership {key_}")),
@@ -203,10 +202,8 @@ impl Generator {
             }),
         );
         let tor = format!("{key_}/tor-1");
-        self.push(
+        self.fact(
             date,
-            None,
-            vec![],
             Payload::TorAdopted(TorAdopted {
                 body: key(&key_),
                 version: key(&tor),
@@ -265,10 +262,8 @@ impl Generator {
     fn setup(&mut self) {
         let start = self.spec.start;
         for f in ["funder-0", "funder-1"] {
-            self.push(
+            self.fact(
                 start,
-                None,
-                vec![],
                 Payload::BodyFounded(BodyFounded {
                     body: key(f),
                     name: name(format!("Funder {f}")),
@@ -277,10 +272,8 @@ impl Generator {
                 }),
             );
         }
-        self.push(
+        self.fact(
             start,
-            None,
-            vec![],
             Payload::FundEstablished(FundEstablished {
                 fund: key("csf"),
                 name: name("Community Safety Fund"),
@@ -506,10 +499,8 @@ impl Generator {
         }
         let leaving = 1 + self.rng.random_range(0..members.len() - 1); // the chair (first) stays
         let (membership, _) = self.bodies[b].members.remove(leaving);
-        self.push(
+        self.fact(
             day,
-            None,
-            vec![],
             Payload::MembershipEnded(MembershipEnded {
                 membership: key(&membership),
                 reason: EndReason::Resigned,
@@ -523,10 +514,8 @@ impl Generator {
         let body = self.bodies[b].key.clone();
         let current = self.bodies[b].tor.clone();
         if self.rng.random_range(0..2) == 0 {
-            self.push(
+            self.fact(
                 day,
-                None,
-                vec![],
                 Payload::TorReviewed(TorReviewed {
                     body: key(&body),
                     version: key(&current),
@@ -537,10 +526,8 @@ impl Generator {
         }
         self.bodies[b].tor_count += 1;
         let version = format!("{body}/tor-{}", self.bodies[b].tor_count);
-        self.push(
+        self.fact(
             day,
-            None,
-            vec![],
             Payload::TorAmended(TorAmended {
                 body: key(&body),
                 amends: key(&current),
@@ -561,10 +548,8 @@ impl Generator {
         self.bodies[b].successors += 1;
         let new_key = format!("{old}-{}", self.bodies[b].successors);
         for (membership, _) in std::mem::take(&mut self.bodies[b].members) {
-            self.push(
+            self.fact(
                 day,
-                None,
-                vec![],
                 Payload::MembershipEnded(MembershipEnded {
                     membership: key(&membership),
                     reason: EndReason::BodyDissolved,
@@ -574,10 +559,8 @@ impl Generator {
         }
         let gap = self.bodies[b].gap_months;
         let nb = self.found(new_key.clone(), day, gap);
-        self.push(
+        self.fact(
             day,
-            None,
-            vec![],
             Payload::BodySucceeded(BodySucceeded {
                 body: key(&old),
                 successors: vec![key(&new_key)],
@@ -591,10 +574,8 @@ impl Generator {
         let year = april.year();
         if !self.transferred && year >= self.spec.start.year() + 7 {
             self.transferred = true;
-            self.push(
+            self.fact(
                 april,
-                None,
-                vec![],
                 Payload::FundTransferred(FundTransferred {
                     fund: key("csf"),
                     from_funder: key("funder-0"),

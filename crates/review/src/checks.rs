@@ -76,11 +76,20 @@ fn coverage(checked: usize, what: &str, missing: Vec<String>) -> Coverage {
     }
 }
 
-fn held_meetings(ctx: &Ctx) -> Vec<MeetingView> {
+/// Every meeting the body held, in date order, whatever the period.
+fn all_held(ctx: &Ctx) -> Vec<MeetingView> {
     ctx.world
         .meetings(ctx.body)
         .into_iter()
-        .filter(|m| m.held && ctx.from <= m.date && m.date <= ctx.to)
+        .filter(|m| m.held)
+        .collect()
+}
+
+/// The meetings held in the period.
+fn held_meetings(ctx: &Ctx) -> Vec<MeetingView> {
+    all_held(ctx)
+        .into_iter()
+        .filter(|m| ctx.from <= m.date && m.date <= ctx.to)
         .collect()
 }
 
@@ -247,13 +256,7 @@ fn seats_filled(ctx: &Ctx, grace_days: u32) -> Outcome {
 }
 
 fn meetings_per_year(ctx: &Ctx) -> Outcome {
-    let held: Vec<NaiveDate> = ctx
-        .world
-        .meetings(ctx.body)
-        .into_iter()
-        .filter(|m| m.held)
-        .map(|m| m.date)
-        .collect();
+    let held: Vec<NaiveDate> = all_held(ctx).into_iter().map(|m| m.date).collect();
     let (mut findings, mut missing, mut n) = (Vec::new(), Vec::new(), 0);
     let mut start = ctx.from;
     while start <= ctx.to {
@@ -440,12 +443,7 @@ fn capitalise(s: &str) -> String {
 }
 
 fn minutes_confirmed(ctx: &Ctx) -> Outcome {
-    let all: Vec<MeetingView> = ctx
-        .world
-        .meetings(ctx.body)
-        .into_iter()
-        .filter(|m| m.held)
-        .collect();
+    let all = all_held(ctx);
     let (mut findings, mut missing, mut n) = (Vec::new(), Vec::new(), 0);
     for (i, m) in all
         .iter()

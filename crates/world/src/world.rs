@@ -129,7 +129,6 @@ pub struct World {
     pub(crate) person_memberships: HashMap<PersonKey, BTreeSet<MembershipKey>>,
     pub(crate) body_meetings: HashMap<BodyKey, BTreeSet<MeetingKey>>,
     pub(crate) meeting_resolutions: HashMap<MeetingKey, BTreeSet<ResolutionKey>>,
-    pub(crate) keys: BTreeSet<Entity>,
     events_read: u64,
     last_recorded_at: Option<DateTime<Utc>>,
 }
@@ -232,7 +231,6 @@ impl World {
         };
         self.by_id.insert(event.id, slot);
         for entity in ents {
-            self.keys.insert(entity.clone());
             let list = self.by_entity.entry(entity).or_default();
             let at = list
                 .partition_point(|&i| order_key(self.facts[i].as_ref().expect("live")) <= order);
@@ -304,15 +302,20 @@ impl World {
             .filter(move |f| at.is_none_or(|d| f.evidence.effective <= d))
     }
 
-    /// Keys of one kind of entity with at least one live fact.
-    pub(crate) fn live_keys<'a, K: 'a>(
+    /// Keys of one kind of entity with at least one live fact, in key order. Derived from the
+    /// entity index on demand rather than kept beside it, so folding an event stays one index write.
+    pub(crate) fn live_keys<'a, K: Ord + 'a>(
         &'a self,
         pick: impl Fn(&'a Entity) -> Option<&'a K> + 'a,
     ) -> impl Iterator<Item = &'a K> + 'a {
-        self.keys
+        let mut keys: Vec<&K> = self
+            .by_entity
             .iter()
-            .filter(move |e| self.facts_of(e, None).next().is_some())
-            .filter_map(pick)
+            .filter(|(_, facts)| !facts.is_empty())
+            .filter_map(|(e, _)| pick(e))
+            .collect();
+        keys.sort();
+        keys.into_iter()
     }
 }
 
