@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use minutebook_index::IndexError;
 use minutebook_store::StoreError;
 use serde_json::json;
 
@@ -14,11 +15,23 @@ pub const CONFLICT: u8 = 4;
 pub const IN_USE: u8 = 5;
 pub const INTEGRITY: u8 = 6;
 
+/// The store's error behind a failure, whether it came straight from the store or through the index.
+fn store_error(e: &anyhow::Error) -> Option<&StoreError> {
+    e.downcast_ref::<StoreError>()
+        .or_else(|| match e.downcast_ref::<IndexError>() {
+            Some(IndexError::Store(s)) => Some(s),
+            _ => None,
+        })
+}
+
 fn classify(e: &anyhow::Error) -> (u8, &'static str) {
     if e.downcast_ref::<DomainRejected>().is_some() {
         return (REJECTED, "rejected");
     }
-    match e.downcast_ref::<StoreError>() {
+    if let Some(IndexError::Malformed { .. }) = e.downcast_ref::<IndexError>() {
+        return (INTEGRITY, "integrity");
+    }
+    match store_error(e) {
         Some(StoreError::Rejected(_) | StoreError::Import { .. } | StoreError::NotEmpty(_)) => {
             (REJECTED, "rejected")
         }
@@ -38,20 +51,20 @@ fn classify(e: &anyhow::Error) -> (u8, &'static str) {
 
 pub fn report(e: &anyhow::Error, out: &Output) -> ExitCode {
     let (code, kind) = classify(e);
-    let rejections: Vec<(String, serde_json::Value)> = match (
-        e.downcast_ref::<StoreError>(),
-        e.downcast_ref::<DomainRejected>(),
-    ) {
-        (Some(StoreError::Rejected(r)), _) => r.iter().map(|r| (r.to_string(), json!(r))).collect(),
-        (_, Some(DomainRejected(r))) => r.iter().map(|r| (r.to_string(), json!(r))).collect(),
-        _ => Vec::new(),
-    };
+    let rejections: Vec<(String, serde_json::Value)> =
+        match (store_error(e), e.downcast_ref::<DomainRejected>()) {
+            (Some(StoreError::Rejected(r)), _) => {
+                r.iter().map(|r| (r.to_string(), json!(r))).collect()
+            }
+            (_, Some(DomainRejected(r))) => r.iter().map(|r| (r.to_string(), json!(r))).collect(),
+            _ => Vec::new(),
+        };
     if out.json {
         let mut body = json!({ "error": kind, "exit_code": code, "message": format!("{e:#}") });
         if !rejections.is_empty() {
             body["rejections"] = rejections.iter().map(|(_, v)| v.clone()).collect();
         }
-        if let Some(StoreError::Integrity { seq, .. }) = e.downcast_ref::<StoreError>() {
+        if let Some(StoreError::Integrity { seq, .. }) = store_error(e) {
             body["seq"] = json!(seq);
         }
         println!("{body:#}");

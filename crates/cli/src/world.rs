@@ -1,6 +1,7 @@
 //! Loading the world from the ledger, and the options every query shares.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use minutebook_index::Index;
 use minutebook_model::Event;
 use minutebook_store::Ledger;
 use minutebook_world::{KnownAt, World};
@@ -56,6 +57,24 @@ pub fn load_world(ledger: &Ledger, known_at: Option<KnownAt>) -> anyhow::Result<
             Ok((stored.seq, stored.event()?))
         });
     World::fold_known_at(events, known_at)
+}
+
+/// The ledger's topic index, brought up to the head first if it lags (after an import, or for a
+/// ledger written before the index existed), with progress on a terminal.
+pub fn open_index(ledger: &Ledger) -> anyhow::Result<Index<'_>> {
+    use std::io::IsTerminal;
+    let tty = std::io::stderr().is_terminal();
+    let mut shown = false;
+    let index = Index::open(ledger, |done, head| {
+        if tty {
+            shown = true;
+            eprint!("\rindexing the ledger: {done} of {head} events");
+        }
+    })?;
+    if shown {
+        eprintln!();
+    }
+    Ok(index)
 }
 
 /// A date on the command line: YYYY-MM-DD, within the range events may have (1000-01-01 to 9999-12-31).

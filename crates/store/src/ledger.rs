@@ -319,6 +319,42 @@ impl Ledger {
             .map(|v| v.to_vec()))
     }
 
+    /// The keys a later layer stored under `name` that start with `prefix`, in key order, each with
+    /// `name ‖ 0 ‖ prefix` cut off.
+    pub fn derived_keys(
+        &self,
+        name: &str,
+        prefix: &[u8],
+    ) -> impl Iterator<Item = Result<Vec<u8>>> + '_ {
+        let start = derived_key(name, prefix);
+        let cut = start.len();
+        self.derived
+            .scan_prefix(start)
+            .keys()
+            .map(move |k| Ok(k?[cut..].to_vec()))
+    }
+
+    /// Write derived values outside an append, atomically and durably: for a layer that builds its
+    /// index of events already in the log (after an import, or for a ledger older than the index).
+    /// The log itself is untouched.
+    pub fn write_derived(&self, writes: Vec<DerivedWrite>) -> Result<()> {
+        let estimate: usize = writes
+            .iter()
+            .map(|w| w.key.len() + w.value.as_ref().map_or(0, Vec::len) + w.name.len() + 1)
+            .sum();
+        self.ensure_room(estimate as u64)?;
+        let mut batch = sled::Batch::default();
+        for w in writes {
+            let key = derived_key(w.name, &w.key);
+            match w.value {
+                Some(v) => batch.insert(key, v),
+                None => batch.remove(key),
+            }
+        }
+        self.derived.apply_batch(batch)?;
+        self.flush()
+    }
+
     /// Append a batch atomically and durably (flushed before returning).
     ///
     /// Drafts without an id get a UUIDv7. A draft whose id is already stored with the same content is

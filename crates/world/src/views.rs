@@ -453,10 +453,7 @@ impl World {
             return Vec::new();
         }
         let mut members: Vec<MembershipView> = self
-            .body_memberships
-            .get(body)
-            .into_iter()
-            .flatten()
+            .body_memberships(body)
             .filter_map(|m| self.membership_at(m, Some(at)))
             .filter(|m| m.ended.is_none() && &m.body == body)
             .collect();
@@ -477,10 +474,7 @@ impl World {
         at: Option<NaiveDate>,
     ) -> Vec<MembershipView> {
         let mut list: Vec<MembershipView> = self
-            .body_memberships
-            .get(body)
-            .into_iter()
-            .flatten()
+            .body_memberships(body)
             .filter_map(|m| self.membership_at(m, at))
             .filter(|m| &m.body == body)
             .collect();
@@ -491,10 +485,7 @@ impl World {
     /// Every membership the person has held, oldest first, as they stand at `at` (all time with `None`).
     pub fn memberships_of(&self, person: &PersonKey, at: Option<NaiveDate>) -> Vec<MembershipView> {
         let mut list: Vec<MembershipView> = self
-            .person_memberships
-            .get(person)
-            .into_iter()
-            .flatten()
+            .person_memberships(person)
             .filter_map(|m| self.membership_at(m, at))
             .filter(|m| &m.person == person)
             .collect();
@@ -741,10 +732,7 @@ impl World {
     /// The body's meetings, in date order.
     pub fn meetings(&self, body: &BodyKey) -> Vec<MeetingView> {
         let mut list: Vec<MeetingView> = self
-            .body_meetings
-            .get(body)
-            .into_iter()
-            .flatten()
+            .body_meetings(body)
             .filter_map(|m| self.meeting(m))
             .filter(|m| &m.body == body)
             .collect();
@@ -790,11 +778,7 @@ impl World {
             .meetings(body)
             .iter()
             .flat_map(|m| {
-                let listed = self
-                    .meeting_resolutions
-                    .get(&m.meeting)
-                    .into_iter()
-                    .flatten();
+                let listed = self.meeting_resolutions(&m.meeting);
                 // The index only grows: keep a resolution under the meeting it belongs to now.
                 listed
                     .filter_map(|r| self.resolution(r))
@@ -1045,7 +1029,7 @@ impl World {
                 evidence: f.evidence.clone(),
             })
             .collect();
-        let memberships = self.person_memberships.get(person).into_iter().flatten();
+        let memberships = self.person_memberships(person);
         // The index only grows: keep the memberships that are this person's now.
         for m in memberships.filter(|m| {
             self.membership_at(m, None)

@@ -1,6 +1,7 @@
 //! The world: every live fact, indexed by what it is about, in valid-time order.
 
-use std::collections::{BTreeSet, HashMap};
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use minutebook_model::*;
@@ -25,7 +26,7 @@ pub(crate) struct Fact {
 
 /// What a fact is about; each entity keeps its facts in valid-time order.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum Entity {
+pub enum Entity {
     Body(BodyKey),
     Seats(BodyKey),
     Tor(BodyKey),
@@ -61,7 +62,7 @@ fn rank(p: &Payload) -> u8 {
 }
 
 /// The entities a payload is about.
-fn entities(p: &Payload) -> Vec<Entity> {
+pub fn entities(p: &Payload) -> Vec<Entity> {
     use Entity as E;
     use Payload::*;
     match p {
@@ -105,6 +106,73 @@ fn entities(p: &Payload) -> Vec<Entity> {
     }
 }
 
+/// One part of the world a question can read, and so the unit a persistent index keeps: the facts of
+/// one entity, one of the relations the world indexes (a body's memberships, ...), or everything.
+///
+/// A world folded from every event a topic's index lists (see [`topics_of`]) answers exactly as the
+/// whole world does for that topic; [`World::partial`] builds such worlds and records which topics a
+/// question reached for that it did not hold.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Topic {
+    Entity(Entity),
+    BodyMemberships(BodyKey),
+    PersonMemberships(PersonKey),
+    BodyMeetings(BodyKey),
+    MeetingResolutions(MeetingKey),
+    /// A listing over every key of a kind (`bodies`, `persons`, every action): no index narrows it.
+    Everything,
+}
+
+impl Topic {
+    /// A byte string naming the topic, unique and prefix-free (keys never contain NUL), for use as
+    /// the prefix of index keys.
+    pub fn index_key(&self) -> Vec<u8> {
+        let (tag, key): (u8, &str) = match self {
+            Topic::Entity(e) => match e {
+                Entity::Body(k) => (b'b', k.as_str()),
+                Entity::Seats(k) => (b's', k.as_str()),
+                Entity::Tor(k) => (b't', k.as_str()),
+                Entity::Person(k) => (b'p', k.as_str()),
+                Entity::Membership(k) => (b'm', k.as_str()),
+                Entity::Meeting(k) => (b'g', k.as_str()),
+                Entity::Resolution(k) => (b'r', k.as_str()),
+                Entity::Action(k) => (b'a', k.as_str()),
+                Entity::Fund(k) => (b'f', k.as_str()),
+                Entity::Allocation(k) => (b'l', k.as_str()),
+                Entity::Total(k) => (b'o', k.as_str()),
+            },
+            Topic::BodyMemberships(k) => (b'B', k.as_str()),
+            Topic::PersonMemberships(k) => (b'P', k.as_str()),
+            Topic::BodyMeetings(k) => (b'G', k.as_str()),
+            Topic::MeetingResolutions(k) => (b'R', k.as_str()),
+            Topic::Everything => (b'*', ""),
+        };
+        let mut v = Vec::with_capacity(key.len() + 2);
+        v.push(tag);
+        v.extend_from_slice(key.as_bytes());
+        v.push(0);
+        v
+    }
+}
+
+/// The topics a payload's own fact belongs to: its entities and the relations it adds to. (An event
+/// that supersedes others also belongs to theirs: that is the index's business, as it needs the
+/// superseded events.)
+pub fn topics_of(p: &Payload) -> Vec<Topic> {
+    let mut topics: Vec<Topic> = entities(p).into_iter().map(Topic::Entity).collect();
+    match p {
+        Payload::MemberAppointed(x) => {
+            topics.push(Topic::BodyMemberships(x.body.clone()));
+            topics.push(Topic::PersonMemberships(x.person.clone()));
+        }
+        Payload::MeetingScheduled(x) => topics.push(Topic::BodyMeetings(x.body.clone())),
+        Payload::MeetingHeld(x) => topics.push(Topic::BodyMeetings(x.body.clone())),
+        Payload::ResolutionPassed(x) => topics.push(Topic::MeetingResolutions(x.meeting.clone())),
+        _ => {}
+    }
+    topics
+}
+
 /// "As known at": the events recorded by a moment, or the first N events of the log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KnownAt {
@@ -125,17 +193,71 @@ pub struct World {
     by_id: HashMap<EventId, usize>,
     by_entity: HashMap<Entity, Vec<usize>>,
     // Secondary indexes: they only grow; an entry whose facts were all superseded reads as absent.
-    pub(crate) body_memberships: HashMap<BodyKey, BTreeSet<MembershipKey>>,
-    pub(crate) person_memberships: HashMap<PersonKey, BTreeSet<MembershipKey>>,
-    pub(crate) body_meetings: HashMap<BodyKey, BTreeSet<MeetingKey>>,
-    pub(crate) meeting_resolutions: HashMap<MeetingKey, BTreeSet<ResolutionKey>>,
+    // Read through the methods of the same names, which note the read in a partial world.
+    body_memberships: HashMap<BodyKey, BTreeSet<MembershipKey>>,
+    person_memberships: HashMap<PersonKey, BTreeSet<MembershipKey>>,
+    body_meetings: HashMap<BodyKey, BTreeSet<MeetingKey>>,
+    meeting_resolutions: HashMap<MeetingKey, BTreeSet<ResolutionKey>>,
     events_read: u64,
     last_recorded_at: Option<DateTime<Utc>>,
+    /// `Some` for a world folded from the events of some topics only.
+    partial: Option<Partial>,
+}
+
+#[derive(Default)]
+struct Partial {
+    held: HashSet<Topic>,
+    /// Topics a question reached for that this world does not hold.
+    missed: RefCell<BTreeSet<Topic>>,
+    /// Ids superseded so far. Events of a partial world arrive topic by topic, so a superseded
+    /// event can arrive after the event superseding it; it is then left out on arrival.
+    superseded: HashSet<EventId>,
 }
 
 impl World {
     pub fn new() -> World {
         World::default()
+    }
+
+    /// A world that holds only `topics`: the caller folds in (in log order) every event the index lists
+    /// for them. Questions about anything else are answered from what is there, and recorded in
+    /// [`World::missed`], so the caller can load those topics too and ask again: an answer given
+    /// with nothing missed is the whole world's answer.
+    pub fn partial(topics: impl IntoIterator<Item = Topic>) -> World {
+        World {
+            partial: Some(Partial {
+                held: topics.into_iter().collect(),
+                ..Partial::default()
+            }),
+            ..World::default()
+        }
+    }
+
+    /// Take the topics questions reached for that this partial world does not hold (none for a whole
+    /// world), clearing the record.
+    pub fn take_missed(&mut self) -> BTreeSet<Topic> {
+        self.partial
+            .as_mut()
+            .map(|p| std::mem::take(p.missed.get_mut()))
+            .unwrap_or_default()
+    }
+
+    /// Declare `topics` held: the caller has folded in (or is about to) every event listed for them.
+    /// Events may come in any order in a partial world: supersession is remembered by id.
+    pub fn hold(&mut self, topics: impl IntoIterator<Item = Topic>) {
+        if let Some(p) = &mut self.partial {
+            p.held.extend(topics);
+        }
+    }
+
+    /// Note that a question reads `topic`: a partial world without it records the miss.
+    fn reads(&self, topic: impl FnOnce() -> Topic) {
+        if let Some(p) = &self.partial {
+            let topic = topic();
+            if !p.held.contains(&topic) && !p.held.contains(&Topic::Everything) {
+                p.missed.borrow_mut().insert(topic);
+            }
+        }
     }
 
     /// Build the world from events in log order (sequence number, event).
@@ -174,7 +296,7 @@ impl World {
         self.events_read
     }
 
-    /// The record time of the last event folded in.
+    /// The latest record time of the events folded in.
     pub fn last_recorded_at(&self) -> Option<DateTime<Utc>> {
         self.last_recorded_at
     }
@@ -195,12 +317,21 @@ impl World {
             .expect("indexes point at live slots")
     }
 
-    /// Fold one event in. Events must come in log order: supersession only points backwards.
+    /// Fold one event in. Events must come in log order (supersession only points backwards), except
+    /// in a partial world, which takes them in any order.
     pub fn apply(&mut self, seq: u64, event: Event) {
         self.events_read += 1;
-        self.last_recorded_at = Some(event.recorded_at);
+        self.last_recorded_at = self.last_recorded_at.max(Some(event.recorded_at));
         for target in &event.supersedes {
             self.retract(*target);
+        }
+        if self
+            .partial
+            .as_ref()
+            .is_some_and(|p| p.superseded.contains(&event.id))
+        {
+            self.index_secondary(&event.payload);
+            return;
         }
         let ents = entities(&event.payload);
         self.index_secondary(&event.payload);
@@ -240,6 +371,9 @@ impl World {
 
     /// Take a superseded event's fact out of every answer and free it (it stays in the log).
     pub(crate) fn retract(&mut self, id: EventId) {
+        if let Some(p) = &mut self.partial {
+            p.superseded.insert(id);
+        }
         let Some(slot) = self.by_id.remove(&id) else {
             return;
         };
@@ -286,6 +420,33 @@ impl World {
         }
     }
 
+    /// Memberships ever appointed to the body (some may since have been superseded or moved).
+    pub(crate) fn body_memberships(&self, body: &BodyKey) -> impl Iterator<Item = &MembershipKey> {
+        self.reads(|| Topic::BodyMemberships(body.clone()));
+        self.body_memberships.get(body).into_iter().flatten()
+    }
+
+    pub(crate) fn person_memberships(
+        &self,
+        person: &PersonKey,
+    ) -> impl Iterator<Item = &MembershipKey> {
+        self.reads(|| Topic::PersonMemberships(person.clone()));
+        self.person_memberships.get(person).into_iter().flatten()
+    }
+
+    pub(crate) fn body_meetings(&self, body: &BodyKey) -> impl Iterator<Item = &MeetingKey> {
+        self.reads(|| Topic::BodyMeetings(body.clone()));
+        self.body_meetings.get(body).into_iter().flatten()
+    }
+
+    pub(crate) fn meeting_resolutions(
+        &self,
+        meeting: &MeetingKey,
+    ) -> impl Iterator<Item = &ResolutionKey> {
+        self.reads(|| Topic::MeetingResolutions(meeting.clone()));
+        self.meeting_resolutions.get(meeting).into_iter().flatten()
+    }
+
     /// The live facts about an entity effective on or before `at` (all of them with `None`), in
     /// valid-time order.
     pub(crate) fn facts_of(
@@ -293,6 +454,7 @@ impl World {
         entity: &Entity,
         at: Option<NaiveDate>,
     ) -> impl Iterator<Item = &Fact> {
+        self.reads(|| Topic::Entity(entity.clone()));
         self.by_entity
             .get(entity)
             .map(Vec::as_slice)
@@ -308,6 +470,7 @@ impl World {
         &'a self,
         pick: impl Fn(&'a Entity) -> Option<&'a K> + 'a,
     ) -> impl Iterator<Item = &'a K> + 'a {
+        self.reads(|| Topic::Everything);
         let mut keys: Vec<&K> = self
             .by_entity
             .iter()

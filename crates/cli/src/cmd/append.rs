@@ -2,13 +2,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::Utc;
-use minutebook_model::{Draft, EventId, EventRef, parse_batch};
+use minutebook_index::Index;
+use minutebook_model::{Draft, Event, EventId, EventRef, parse_batch};
 use minutebook_store::{AppendReport, Ledger, StoreError};
 use minutebook_world::DomainRejection;
 use serde_json::json;
 
 use crate::output::{Output, checkpoint};
-use crate::world::load_world;
+use crate::world::{load_world, open_index};
 
 /// Append events: one JSON event, a JSON array of events, or JSON Lines.
 ///
@@ -39,6 +40,7 @@ pub struct Args {
 pub struct DomainRejected(pub Vec<DomainRejection>);
 
 /// Check drafts against the ledger's world and append them: the one path every writing command takes.
+/// The check folds only the events of the topics it reads (through the index), not the whole log.
 pub fn append_checked(
     ledger: &Ledger,
     drafts: Vec<Draft>,
@@ -47,18 +49,31 @@ pub fn append_checked(
     Appender::new(ledger)?.append(drafts, expect_head)
 }
 
-/// Appends batch after batch against one world, folded from the log once: the way to append a large
-/// file without replaying the log for every batch.
+/// Appends batches, each checked against the world on its events' effective dates and written with
+/// its index entries in the same atomic batch.
 pub struct Appender<'a> {
     ledger: &'a Ledger,
-    world: minutebook_world::World,
+    index: Index<'a>,
+    /// For a stream of batches: one world folded once and carried from batch to batch, cheaper than
+    /// loading the topics of every batch from the index when batches are large.
+    world: Option<minutebook_world::World>,
 }
 
 impl<'a> Appender<'a> {
+    /// Checks each batch through the index: for one append, whatever the size of the ledger.
     pub fn new(ledger: &'a Ledger) -> anyhow::Result<Appender<'a>> {
         Ok(Appender {
             ledger,
-            world: load_world(ledger, None)?,
+            index: open_index(ledger)?,
+            world: None,
+        })
+    }
+
+    /// Folds the log once and checks every batch against that world: for streaming a large file.
+    pub fn streaming(ledger: &'a Ledger) -> anyhow::Result<Appender<'a>> {
+        Ok(Appender {
+            world: Some(load_world(ledger, None)?),
+            ..Appender::new(ledger)?
         })
     }
 
@@ -90,7 +105,7 @@ impl<'a> Appender<'a> {
             }
         }
         let now = Utc::now();
-        let candidates = drafts
+        let candidates: Vec<(EventRef, Event)> = drafts
             .iter()
             .enumerate()
             .map(|(i, d)| {
@@ -102,15 +117,21 @@ impl<'a> Appender<'a> {
                 (at, d.clone().into_event(d.id.expect("minted above"), now))
             })
             .collect();
-        let problems = self
-            .world
-            .check_batch(candidates, |id| stored.contains(&id));
+        let topics = self.index.batch_topics(candidates.iter().map(|(_, e)| e))?;
+        let problems = match &mut self.world {
+            Some(world) => world.check_batch(candidates, |id| stored.contains(&id)),
+            None => self
+                .index
+                .check_batch(candidates, |id| stored.contains(&id))?,
+        };
         if !problems.is_empty() {
             return Err(DomainRejected(problems).into());
         }
         // The lock keeps other processes out, so the head cannot move between the check and the
         // append; passing it makes that an enforced assumption rather than a hope.
-        Ok(self.ledger.append(drafts, Some(head.seq))?)
+        Ok(self.ledger.append_with(drafts, Some(head.seq), |fresh| {
+            Index::writes(fresh, &topics)
+        })?)
     }
 }
 
@@ -137,7 +158,7 @@ fn run_in_batches(path: &Path, args: &Args, size: usize, out: &Output) -> anyhow
         Box::new(std::io::BufReader::with_capacity(1 << 20, f))
     };
     let ledger = Ledger::open(path)?;
-    let mut appender = Appender::new(&ledger)?;
+    let mut appender = Appender::streaming(&ledger)?;
     let progress = std::io::stderr().is_terminal() && !out.json;
     let (mut appended, mut present, mut batches) = (0u64, 0u64, 0u64);
     let (mut events_before, mut lines_before) = (0usize, 0usize);

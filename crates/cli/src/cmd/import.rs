@@ -26,6 +26,9 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
         other => other?,
     };
     let report = ledger.import(BufReader::new(input))?;
+    // The topic index covers what is appended; imported events are indexed here, before the import
+    // is reported done (a crash in between is repaired by the next command that opens the index).
+    crate::world::open_index(&ledger)?;
     if out.json {
         out.json(&json!({ "imported": report.events, "head": checkpoint(report.head) }));
     } else {

@@ -12,10 +12,17 @@ use serde_json::json;
 use crate::output::{
     Output, action_status, member_cells, opt, owner, row, table, table_with_evidence,
 };
-use crate::world::{When, load_world};
+use crate::world::{When, load_world, open_index};
 
 fn open(path: &Path, when: &When) -> anyhow::Result<World> {
     load_world(&Ledger::open(path)?, when.known_at)
+}
+
+/// Ask through the topic index: only the events of the body, persons, meetings ... the question
+/// reads are folded, not the whole log. `q` may run more than once, so it only computes.
+fn ask<R>(path: &Path, when: &When, q: impl Fn(&World) -> R) -> anyhow::Result<R> {
+    let ledger = Ledger::open(path)?;
+    Ok(open_index(&ledger)?.answer(when.known_at, q)?)
 }
 
 fn need_body(world: &World, body: &BodyKey, at: NaiveDate) -> anyhow::Result<()> {
@@ -34,11 +41,15 @@ pub struct MembersArgs {
 }
 
 pub fn members(path: &Path, a: MembersArgs, out: &Output) -> anyhow::Result<()> {
-    let world = open(path, &a.when)?;
     let at = a.when.date();
-    need_body(&world, &a.body, at)?;
-    let members = world.members_at(&a.body, at);
-    let seats = world.seats_at(&a.body, at);
+    let (found, members, seats) = ask(path, &a.when, |w| {
+        (
+            need_body(w, &a.body, at),
+            w.members_at(&a.body, at),
+            w.seats_at(&a.body, at),
+        )
+    })?;
+    found?;
     if out.json {
         out.json(&json!({ "body": a.body, "at": at, "members": members, "seats": seats }));
         return Ok(());
@@ -143,20 +154,22 @@ enum HistoryOf {
 }
 
 pub fn history(path: &Path, a: HistoryArgs, out: &Output) -> anyhow::Result<()> {
-    let world = open(path, &a.when)?;
     let (subject, entries, memberships) = match &a.of {
         HistoryOf::Person { person } => {
-            if world.person(person, None).is_none() {
+            let (found, entries, memberships) = ask(path, &a.when, |w| {
+                (
+                    w.person(person, None).is_some(),
+                    w.person_history(person),
+                    w.memberships_of(person, None),
+                )
+            })?;
+            if !found {
                 bail!("no person {person} in the ledger");
             }
-            (
-                person.to_string(),
-                world.person_history(person),
-                Some(world.memberships_of(person, None)),
-            )
+            (person.to_string(), entries, Some(memberships))
         }
         HistoryOf::Body { body } => {
-            let entries = world.body_history(body);
+            let entries = ask(path, &a.when, |w| w.body_history(body))?;
             if entries.is_empty() {
                 bail!("no body {body} in the ledger (see `minutebook bodies`)");
             }
@@ -232,10 +245,11 @@ enum TorWhat {
 pub fn tor(path: &Path, a: TorArgs, out: &Output) -> anyhow::Result<()> {
     match a.what {
         TorWhat::Show { body, when } => {
-            let world = open(path, &when)?;
             let at = when.date();
-            need_body(&world, &body, at)?;
-            let tor = world.tor_at(&body, at);
+            let (found, tor) = ask(path, &when, |w| {
+                (need_body(w, &body, at), w.tor_at(&body, at))
+            })?;
+            found?;
             if out.json {
                 out.json(&json!({ "body": body, "at": at, "tor": tor }));
                 return Ok(());
@@ -313,8 +327,7 @@ pub fn tor(path: &Path, a: TorArgs, out: &Output) -> anyhow::Result<()> {
             }
         }
         TorWhat::History { body, when } => {
-            let world = open(path, &when)?;
-            let history = world.tor_history(&body);
+            let history = ask(path, &when, |w| w.tor_history(&body))?;
             if out.json {
                 out.json(&json!({ "body": body, "history": history }));
                 return Ok(());
@@ -339,9 +352,14 @@ pub fn tor(path: &Path, a: TorArgs, out: &Output) -> anyhow::Result<()> {
             to,
             when,
         } => {
-            let world = open(path, &when)?;
-            need_body(&world, &body, to)?;
-            let (before, after) = (world.tor_at(&body, from), world.tor_at(&body, to));
+            let (found, before, after) = ask(path, &when, |w| {
+                (
+                    need_body(w, &body, to),
+                    w.tor_at(&body, from),
+                    w.tor_at(&body, to),
+                )
+            })?;
+            found?;
             let diff = tor_diff(before.as_ref(), after.as_ref());
             if out.json {
                 out.json(&json!({ "body": body, "from": from, "to": to, "diff": diff }));
@@ -400,9 +418,10 @@ pub struct MeetingsArgs {
 }
 
 pub fn meetings(path: &Path, a: MeetingsArgs, out: &Output) -> anyhow::Result<()> {
-    let world = open(path, &a.when)?;
-    need_body(&world, &a.body, a.when.date())?;
-    let meetings = world.meetings(&a.body);
+    let (found, meetings) = ask(path, &a.when, |w| {
+        (need_body(w, &a.body, a.when.date()), w.meetings(&a.body))
+    })?;
+    found?;
     if out.json {
         out.json(&json!({ "body": a.body, "meetings": meetings }));
         return Ok(());
@@ -479,9 +498,13 @@ pub struct ResolutionsArgs {
 }
 
 pub fn resolutions(path: &Path, a: ResolutionsArgs, out: &Output) -> anyhow::Result<()> {
-    let world = open(path, &a.when)?;
-    need_body(&world, &a.body, a.when.date())?;
-    let list = world.resolutions(&a.body, a.from, a.to);
+    let (found, list) = ask(path, &a.when, |w| {
+        (
+            need_body(w, &a.body, a.when.date()),
+            w.resolutions(&a.body, a.from, a.to),
+        )
+    })?;
+    found?;
     if out.json {
         out.json(&json!({ "body": a.body, "resolutions": list }));
         return Ok(());

@@ -1,0 +1,326 @@
+//! minutebook's persistent topic index: for every [`Topic`] (one body's facts, one person's, a body's
+//! memberships, ...) the sequence numbers of the events a world needs to answer about it, kept in the
+//! store's `derived` tree and written in the same atomic batch as the events they cover.
+//!
+//! With it, a question or the domain check of an append folds only the events of the topics it
+//! reads ([`Index::answer`], [`Index::check_batch`]) instead of replaying the log, so their cost
+//! follows the size of a body's history, not of the ledger. The answer is the whole world's answer:
+//! a partial world records every topic a question reached for and did not hold, those are loaded,
+//! and the question is asked again until nothing is missed. A listing over every key (all bodies,
+//! all actions) reaches for [`Topic::Everything`] and is answered by a full replay.
+//!
+//! Depends on the model, the store (for its `derived` tree) and the world (for topics). Must not
+//! depend on the terminal or the clock, and holds no governance rule of its own.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use minutebook_model::{Event, EventId, EventRef};
+use minutebook_store::{DerivedWrite, Ledger, StoreError};
+use minutebook_world::{DomainRejection, KnownAt, Topic, World, topics_of};
+
+/// Index entries: `topic key ‖ seq (u64 big-endian)` with an empty value.
+const ENTRIES: &str = "topic";
+/// The last sequence number the entries cover, written with them.
+const COVERS: &str = "topic-covers";
+/// Events indexed per atomic batch when the index catches up with the log.
+const CATCH_UP_CHUNK: u64 = 10_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(
+        "index entry {key:?} is malformed: the index is damaged (`minutebook reindex` rebuilds it)"
+    )]
+    Malformed { key: Vec<u8> },
+}
+
+pub type Result<T, E = IndexError> = std::result::Result<T, E>;
+
+/// The index of one open ledger.
+pub struct Index<'a> {
+    ledger: &'a Ledger,
+}
+
+/// How far the index reaches, as `Index::status` reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Coverage {
+    pub covers: u64,
+    pub head: u64,
+}
+
+impl<'a> Index<'a> {
+    /// The index of `ledger`, brought up to the head first if it lags (a ledger imported, or written
+    /// before the index existed); `progress` hears how many events are indexed so far.
+    pub fn open(ledger: &'a Ledger, progress: impl FnMut(u64, u64)) -> Result<Index<'a>> {
+        let index = Index { ledger };
+        index.catch_up(progress)?;
+        Ok(index)
+    }
+
+    pub fn coverage(&self) -> Result<Coverage> {
+        Ok(Coverage {
+            covers: covers(self.ledger)?,
+            head: self.ledger.head()?.seq,
+        })
+    }
+
+    /// Index the events between what the index covers and the head, in atomic chunks (each durable,
+    /// each moving the coverage mark), so an interrupted catch-up resumes where it stopped.
+    fn catch_up(&self, mut progress: impl FnMut(u64, u64)) -> Result<()> {
+        let head = self.ledger.head()?.seq;
+        let mut from = covers(self.ledger)? + 1;
+        while from <= head {
+            let to = (from + CATCH_UP_CHUNK - 1).min(head);
+            let mut events = Vec::new();
+            for stored in self.ledger.iter_from(from)? {
+                let stored = stored?;
+                if stored.seq > to {
+                    break;
+                }
+                events.push((stored.seq, stored.event()?));
+            }
+            let topics = self.batch_topics(events.iter().map(|(_, e)| e))?;
+            let mut writes = entry_writes(&events, &topics);
+            writes.push(covers_write(to));
+            self.ledger.write_derived(writes)?;
+            progress(to, head);
+            from = to + 1;
+        }
+        Ok(())
+    }
+
+    /// Drop every entry and index the whole log again.
+    pub fn rebuild(ledger: &'a Ledger, progress: impl FnMut(u64, u64)) -> Result<Index<'a>> {
+        let mut writes: Vec<DerivedWrite> = ledger
+            .derived_keys(ENTRIES, b"")
+            .map(|k| {
+                Ok(DerivedWrite {
+                    name: ENTRIES,
+                    key: k?,
+                    value: None,
+                })
+            })
+            .collect::<Result<_>>()?;
+        writes.push(covers_write(0));
+        ledger.write_derived(writes)?;
+        Index::open(ledger, progress)
+    }
+
+    /// The topics each event of a batch belongs to: its own, and those of every event it
+    /// supersedes (so loading a topic also loads what took its facts out), found in the batch or the
+    /// ledger. A target found in neither adds nothing: the store rejects such an event.
+    pub fn batch_topics<'e>(
+        &self,
+        events: impl IntoIterator<Item = &'e Event>,
+    ) -> Result<HashMap<EventId, Vec<Topic>>> {
+        let mut found: HashMap<EventId, Vec<Topic>> = HashMap::new();
+        for event in events {
+            let mut topics: BTreeSet<Topic> = topics_of(&event.payload).into_iter().collect();
+            for target in &event.supersedes {
+                let theirs = match found.get(target) {
+                    Some(t) => t.clone(),
+                    None => self.stored_topics(*target)?,
+                };
+                topics.extend(theirs);
+            }
+            found.insert(event.id, topics.into_iter().collect());
+        }
+        Ok(found)
+    }
+
+    fn stored_topics(&self, target: EventId) -> Result<Vec<Topic>> {
+        let Some(seq) = self.ledger.seq_of(target)? else {
+            return Ok(Vec::new());
+        };
+        let Some(stored) = self.ledger.get(seq)? else {
+            return Ok(Vec::new());
+        };
+        let event = stored.event()?;
+        Ok(self
+            .batch_topics([&event])?
+            .remove(&event.id)
+            .unwrap_or_default())
+    }
+
+    /// The index writes for events about to be appended (seq, event), given their topics: the
+    /// `derive` argument of `Ledger::append_with`.
+    pub fn writes(
+        events: &[(u64, Event)],
+        topics: &HashMap<EventId, Vec<Topic>>,
+    ) -> Vec<DerivedWrite> {
+        let mut writes = entry_writes(events, topics);
+        if let Some((last, _)) = events.last() {
+            writes.push(covers_write(*last));
+        }
+        writes
+    }
+
+    /// Sequence numbers of the events listed for `topic`, up to `limit`, in order.
+    pub fn seqs(&self, topic: &Topic, limit: u64) -> Result<Vec<u64>> {
+        let mut seqs = Vec::new();
+        for key in self.ledger.derived_keys(ENTRIES, &topic.index_key()) {
+            let key = key?;
+            let seq = u64::from_be_bytes(
+                key.as_slice()
+                    .try_into()
+                    .map_err(|_| IndexError::Malformed { key: key.clone() })?,
+            );
+            if seq <= limit {
+                seqs.push(seq);
+            }
+        }
+        Ok(seqs)
+    }
+
+    /// Answer a question as the whole world (as known at `known_at`) would, folding only the events
+    /// of the topics it reads. `ask` may run several times, on ever larger partial worlds, so it
+    /// must be a pure question (no printing).
+    pub fn answer<R>(&self, known_at: Option<KnownAt>, ask: impl Fn(&World) -> R) -> Result<R> {
+        let mut loader = Loader::new(self, known_at)?;
+        let mut world = World::partial([]);
+        loop {
+            let answer = ask(&world);
+            let missed = world.take_missed();
+            if missed.is_empty() {
+                return Ok(answer);
+            }
+            if missed.contains(&Topic::Everything) {
+                return Ok(ask(&loader.whole_world()?));
+            }
+            for (seq, event) in loader.load(&missed)? {
+                world.apply(seq, event);
+            }
+            world.hold(missed);
+        }
+    }
+
+    /// [`World::check_batch`] against the ledger as it is now, folding only the events of the topics
+    /// the checks read: the domain check of an append without a replay of the log.
+    pub fn check_batch(
+        &self,
+        events: Vec<(EventRef, Event)>,
+        already_stored: impl Fn(EventId) -> bool,
+    ) -> Result<Vec<DomainRejection>> {
+        let mut loader = Loader::new(self, None)?;
+        let mut held = BTreeSet::new();
+        // Checking folds the batch into the world, so every round starts from a fresh one.
+        loop {
+            let mut world = World::partial(held.iter().cloned());
+            for (seq, event) in &loader.loaded {
+                world.apply(*seq, event.clone());
+            }
+            let rejections = world.check_batch(events.clone(), &already_stored);
+            let missed = world.take_missed();
+            if missed.is_empty() {
+                return Ok(rejections);
+            }
+            if missed.contains(&Topic::Everything) {
+                return Ok(loader.whole_world()?.check_batch(events, &already_stored));
+            }
+            loader.load(&missed)?;
+            held.extend(missed);
+        }
+    }
+}
+
+/// Fetches the events of topics for one question, each event once.
+struct Loader<'i, 'a> {
+    index: &'i Index<'a>,
+    known_at: Option<KnownAt>,
+    limit: u64,
+    seen: HashSet<u64>,
+    /// Events loaded so far, in the order loaded.
+    loaded: Vec<(u64, Event)>,
+}
+
+impl<'i, 'a> Loader<'i, 'a> {
+    fn new(index: &'i Index<'a>, known_at: Option<KnownAt>) -> Result<Self> {
+        let head = index.ledger.head()?.seq;
+        let limit = match known_at {
+            Some(KnownAt::Seq(n)) => n.min(head),
+            _ => head,
+        };
+        Ok(Loader {
+            index,
+            known_at,
+            limit,
+            seen: HashSet::new(),
+            loaded: Vec::new(),
+        })
+    }
+
+    /// Load the events of `topics` not loaded yet; returns them, oldest first.
+    fn load(&mut self, topics: &BTreeSet<Topic>) -> Result<Vec<(u64, Event)>> {
+        let mut fresh = BTreeSet::new();
+        for topic in topics {
+            for seq in self.index.seqs(topic, self.limit)? {
+                if self.seen.insert(seq) {
+                    fresh.insert(seq);
+                }
+            }
+        }
+        let mut events = Vec::with_capacity(fresh.len());
+        for seq in fresh {
+            let Some(stored) = self.index.ledger.get(seq)? else {
+                continue;
+            };
+            let event = stored.event()?;
+            // Record time never decreases along the log, so "recorded by T" is a prefix of it.
+            if let Some(KnownAt::Time(t)) = self.known_at
+                && event.recorded_at > t
+            {
+                continue;
+            }
+            events.push((seq, event));
+        }
+        self.loaded.extend(events.iter().cloned());
+        Ok(events)
+    }
+
+    fn whole_world(&self) -> Result<World> {
+        let events = self
+            .index
+            .ledger
+            .iter_from(1)?
+            .map(|stored| -> Result<(u64, Event)> {
+                let stored = stored?;
+                Ok((stored.seq, stored.event()?))
+            });
+        World::fold_known_at(events, self.known_at)
+    }
+}
+
+fn covers(ledger: &Ledger) -> Result<u64> {
+    Ok(ledger
+        .derived(COVERS, b"")?
+        .and_then(|v| v.as_slice().try_into().ok().map(u64::from_be_bytes))
+        .unwrap_or(0))
+}
+
+fn covers_write(seq: u64) -> DerivedWrite {
+    DerivedWrite {
+        name: COVERS,
+        key: Vec::new(),
+        value: Some(seq.to_be_bytes().to_vec()),
+    }
+}
+
+fn entry_writes(
+    events: &[(u64, Event)],
+    topics: &HashMap<EventId, Vec<Topic>>,
+) -> Vec<DerivedWrite> {
+    let mut writes = Vec::new();
+    for (seq, event) in events {
+        for topic in topics.get(&event.id).into_iter().flatten() {
+            let mut key = topic.index_key();
+            key.extend_from_slice(&seq.to_be_bytes());
+            writes.push(DerivedWrite {
+                name: ENTRIES,
+                key,
+                value: Some(Vec::new()),
+            });
+        }
+    }
+    writes
+}

@@ -1,0 +1,255 @@
+//! The index's answers are the whole world's: for random ledgers (generated histories with random
+//! corrections and retractions of any earlier event), random dates D and random moments T, every
+//! question asked through `Index::answer` and every domain check through `Index::check_batch` equals
+//! a full replay with `World::fold_known_at` — also when part of the log was written without index
+//! entries and the index caught up, and when a catch-up was interrupted half-way.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use minutebook_generate::{Generator, Spec};
+use minutebook_index::Index;
+use minutebook_model::*;
+use minutebook_store::Ledger;
+use minutebook_world::{KnownAt, World};
+use proptest::prelude::*;
+use rand::{RngExt, SeedableRng};
+use rand_xorshift::XorShiftRng as TestRng;
+use serde_json::json;
+
+/// Append `drafts` in batches of varying size; the batches in `unindexed` skip the index entries
+/// (as an import or an older binary would), leaving the index to catch up.
+fn build(ledger: &Ledger, drafts: Vec<Draft>, rng: &mut TestRng, unindexed: bool) {
+    let mut rest = drafts.as_slice();
+    let mut batch_no = 0;
+    while !rest.is_empty() {
+        let n = rng.random_range(1..=rest.len().min(400));
+        let (batch, tail) = rest.split_at(n);
+        rest = tail;
+        batch_no += 1;
+        if unindexed && batch_no % 3 == 0 {
+            ledger.append(batch.to_vec(), None).unwrap();
+        } else {
+            let index = Index::open(ledger, |_, _| {}).unwrap();
+            let now = chrono::Utc::now();
+            let events: Vec<Event> = batch
+                .iter()
+                .map(|d| d.clone().into_event(d.id.unwrap(), now))
+                .collect();
+            let topics = index.batch_topics(&events).unwrap();
+            ledger
+                .append_with(batch.to_vec(), None, |fresh| Index::writes(fresh, &topics))
+                .unwrap();
+        }
+    }
+}
+
+/// Generated events with corrections and retractions of random earlier events mixed in. Domain rules
+/// are not applied here (the store does not apply them), so supersession can strike anything.
+fn history(seed: u64, rng: &mut TestRng) -> Vec<Draft> {
+    let generated: Vec<Draft> = Generator::new(Spec {
+        events: 1_200,
+        bodies: 3,
+        seed,
+        years: 6,
+        ..Spec::default()
+    })
+    .collect();
+    let mut out: Vec<Draft> = Vec::new();
+    for d in generated {
+        out.push(d);
+        if rng.random_ratio(1, 25) {
+            let target = out[rng.random_range(0..out.len())].clone();
+            let mut fix = target.clone();
+            fix.id = Some(EventId::new_v7());
+            fix.supersedes = vec![target.id.unwrap()];
+            if rng.random_bool(0.5) {
+                // A retraction: the target's fact drops out, nothing replaces it.
+                fix.payload = Payload::Retraction(Retraction {
+                    reason: Text::new("recorded in error").unwrap(),
+                });
+            } else {
+                // A correction moving the fact to another date.
+                fix.effective =
+                    target.effective + chrono::Duration::days(rng.random_range(-60..60));
+            }
+            out.push(fix);
+        }
+    }
+    out
+}
+
+/// Everything a body-level question can ask, as JSON, so two worlds compare in one assertion.
+fn body_questions(w: &World, body: &BodyKey, at: NaiveDate) -> serde_json::Value {
+    json!({
+        "body": w.body_at(body, at),
+        "members": w.members_at(body, at),
+        "seats": w.seats_at(body, at),
+        "tor": w.tor_at(body, at),
+        "tor_history": w.tor_history(body),
+        "meetings": w.meetings(body),
+        "resolutions": w.resolutions(body, None, Some(at)),
+        "history": w.body_history(body),
+        "memberships": w.memberships_of_body(body, Some(at)),
+    })
+}
+
+fn person_questions(w: &World, person: &PersonKey, at: NaiveDate) -> serde_json::Value {
+    json!({
+        "person": w.person(person, Some(at)),
+        "history": w.person_history(person),
+        "memberships": w.memberships_of(person, Some(at)),
+    })
+}
+
+fn full(ledger: &Ledger, known_at: Option<KnownAt>) -> World {
+    let events = ledger
+        .iter_from(1)
+        .unwrap()
+        .map(|s| s.map(|s| (s.seq, s.event().unwrap())));
+    World::fold_known_at(events, known_at).unwrap()
+}
+
+/// Candidate events whose checks read several topics: appointments, endings, meetings, ToR changes,
+/// each at a random date, so that some pass and some break rules.
+fn candidates(drafts: &[Draft], rng: &mut TestRng, on: NaiveDate) -> Vec<Draft> {
+    let mut picked = Vec::new();
+    for _ in 0..6 {
+        let mut d = drafts[rng.random_range(0..drafts.len())].clone();
+        d.id = Some(EventId::new_v7());
+        d.supersedes.clear();
+        d.effective = on;
+        picked.push(d);
+    }
+    picked
+}
+
+fn keys(drafts: &[Draft]) -> (Vec<BodyKey>, Vec<PersonKey>) {
+    let (mut bodies, mut persons) = (Vec::new(), Vec::new());
+    for d in drafts {
+        match &d.payload {
+            Payload::BodyFounded(x) => bodies.push(x.body.clone()),
+            Payload::PersonRegistered(x) => persons.push(x.person.clone()),
+            _ => {}
+        }
+    }
+    (bodies, persons)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+
+    #[test]
+    fn index_answers_equal_a_full_replay(seed in 1u64..1_000, unindexed in any::<bool>()) {
+        let mut rng = TestRng::seed_from_u64(seed);
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::init(dir.path()).unwrap();
+        let drafts = history(seed, &mut rng);
+        build(&ledger, drafts.clone(), &mut rng, unindexed);
+        let index = Index::open(&ledger, |_, _| {}).unwrap();
+        let coverage = index.coverage().unwrap();
+        prop_assert_eq!(coverage.covers, coverage.head);
+
+        let (bodies, persons) = keys(&drafts);
+        let head = ledger.head().unwrap().seq;
+        let first = drafts.iter().map(|d| d.effective).min().unwrap();
+        let last = drafts.iter().map(|d| d.effective).max().unwrap();
+        let span = (last - first).num_days();
+        let mut worlds: HashMap<Option<u64>, World> = HashMap::new();
+        let mut members_seen = 0;
+        for _ in 0..12 {
+            let known_at = rng.random_bool(0.6).then(|| rng.random_range(1..=head));
+            let at = first + chrono::Duration::days(rng.random_range(-30..span + 30));
+            let whole = worlds
+                .entry(known_at)
+                .or_insert_with(|| full(&ledger, known_at.map(KnownAt::Seq)));
+            let body = &bodies[rng.random_range(0..bodies.len())];
+            let fast = index
+                .answer(known_at.map(KnownAt::Seq), |w| body_questions(w, body, at))
+                .unwrap();
+            members_seen += fast["members"].as_array().map_or(0, Vec::len);
+            prop_assert_eq!(fast, body_questions(whole, body, at), "body {} at {} known at {:?}", body, at, known_at);
+            let person = &persons[rng.random_range(0..persons.len())];
+            let fast = index
+                .answer(known_at.map(KnownAt::Seq), |w| person_questions(w, person, at))
+                .unwrap();
+            prop_assert_eq!(fast, person_questions(whole, person, at), "person {} at {}", person, at);
+        }
+
+        prop_assert!(members_seen > 0, "no question found a member: the comparison proves nothing");
+
+        // Domain checks of a batch against the ledger as it is now.
+        let mut rejected = 0;
+        for _ in 0..8 {
+            let on = first + chrono::Duration::days(rng.random_range(0..span + 1));
+            let batch: Vec<(EventRef, Event)> = candidates(&drafts, &mut rng, on)
+                .into_iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    let at = EventRef { position: Some(i + 1), id: d.id, ..EventRef::default() };
+                    (at, d.clone().into_event(d.id.unwrap(), chrono::Utc::now()))
+                })
+                .collect();
+            let fast: Vec<String> = index
+                .check_batch(batch.clone(), |_| false)
+                .unwrap()
+                .iter()
+                .map(|r| r.to_string())
+                .collect();
+            let mut scratch = full(&ledger, None);
+            let slow: Vec<String> = scratch
+                .check_batch(batch, |_| false)
+                .iter()
+                .map(|r| r.to_string())
+                .collect();
+            rejected += slow.len();
+            prop_assert_eq!(fast, slow);
+        }
+        prop_assert!(rejected > 0, "every candidate passed: the rejections were never compared");
+    }
+}
+
+/// A catch-up stopped half-way (the process dies after its first chunk) leaves an index that the
+/// next open completes, and the answers are the full replay's.
+#[test]
+fn an_interrupted_catch_up_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let drafts: Vec<Draft> = Generator::new(Spec {
+        events: 25_000,
+        bodies: 4,
+        seed: 7,
+        years: 8,
+        ..Spec::default()
+    })
+    .collect();
+    {
+        let ledger = Ledger::init(dir.path()).unwrap();
+        for chunk in drafts.chunks(5_000) {
+            ledger.append(chunk.to_vec(), None).unwrap();
+        }
+        let died = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Index::open(&ledger, |done, _| {
+                if done >= 10_000 {
+                    panic!("killed after indexing {done}");
+                }
+            })
+        }));
+        assert!(died.is_err());
+    }
+    let ledger = Ledger::open(dir.path()).unwrap();
+    let index = Index::open(&ledger, |_, _| {}).unwrap();
+    assert_eq!(index.coverage().unwrap().covers, 25_000);
+    let whole = full(&ledger, None);
+    let (bodies, _) = keys(&drafts);
+    let mut members = 0;
+    for (i, body) in bodies.iter().enumerate() {
+        let at = NaiveDate::from_ymd_opt(2009 + i as i32, 6, 30).unwrap();
+        let fast = index.answer(None, |w| body_questions(w, body, at)).unwrap();
+        assert_eq!(fast, body_questions(&whole, body, at), "{body} at {at}");
+        members += fast["members"].as_array().unwrap().len();
+    }
+    assert!(
+        members > 0,
+        "the questions asked found nobody: the comparison proves nothing"
+    );
+}
