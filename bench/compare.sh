@@ -13,10 +13,11 @@ export LC_NUMERIC=C
 EVENTS=${1:-100000}
 BODIES=${2:-100}
 SINGLE=5 # events held back from the bulk append and appended one process at a time
+INPROC=200 # events held back and appended one at a time by one process (crates/bench inprocess)
 FSYNCS=200
 QUERIES=1000
-if [ "$EVENTS" -le $((SINGLE * 2)) ]; then
-  echo "compare.sh: EVENTS must be more than $((SINGLE * 2))" >&2
+if [ "$EVENTS" -le $(((SINGLE + INPROC) * 2)) ]; then
+  echo "compare.sh: EVENTS must be more than $(((SINGLE + INPROC) * 2))" >&2
   exit 2
 fi
 WORK=$(mktemp -d /tmp/minutebook-bench.XXXXXX)
@@ -48,9 +49,10 @@ fi
 
 $MB generate --events "$EVENTS" --bodies "$BODIES" --seed 1 --out "$WORK/events.jsonl"
 BYTES=$(stat -c %s "$WORK/events.jsonl")
-BULK=$((EVENTS - SINGLE))
+BULK=$((EVENTS - SINGLE - INPROC))
 head -n "$BULK" "$WORK/events.jsonl" >"$WORK/bulk.jsonl"
-tail -n "$SINGLE" "$WORK/events.jsonl" | split -l 1 - "$WORK/single."
+sed -n "$((BULK + 1)),$((BULK + SINGLE))p" "$WORK/events.jsonl" | split -l 1 - "$WORK/single."
+sed -n "$((BULK + SINGLE + 1)),\$p" "$WORK/events.jsonl" >"$WORK/inproc.jsonl"
 export MINUTEBOOK_LEDGER="$WORK/ledger"
 $MB init >/dev/null
 
@@ -58,7 +60,8 @@ t0=$(now); $MB append --batch-size 10000 "$WORK/bulk.jsonl" >/dev/null; t1=$(now
 APPEND=$(secs "$t0" "$t1")
 APPEND_RATE=$(calc "$BULK / $APPEND")
 
-# One event per process, as a user appending one fact would (cold: it replays the log first).
+# One event per process, as a clerk recording one fact would (cold: open, check through the index,
+# append, fsync).
 times=()
 for f in "$WORK"/single.*; do
   t0=$(now); $MB append "$f" >/dev/null; t1=$(now)
@@ -76,8 +79,8 @@ SHA=$(secs "$t0" "$t1")
 t0=$(now); openssl dgst -sha256 "$WORK/export.jsonl" >/dev/null; t1=$(now)
 OPENSSL=$(secs "$t0" "$t1")
 
-# A cold query replays the log today (no snapshots yet): median of 5 runs. --json, so the as-of
-# peer's answers can be checked against these.
+# Cold queries, one process each, answered through the topic index: median of 5 runs. --json, so
+# the as-of peer's answers can be checked against these.
 times=()
 checks=()
 for i in 1 2 3 4 5; do
@@ -87,6 +90,16 @@ for i in 1 2 3 4 5; do
   times+=("$(secs "$t0" "$t1")")
 done
 MEMBERS=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
+times=()
+for i in 1 2 3 4 5; do
+  t0=$(now); $MB tor show b$((i * 11 % BODIES)) --at 2015-0$i-20 --json >/dev/null; t1=$(now)
+  times+=("$(secs "$t0" "$t1")")
+done
+TOR=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
+
+# In-process: as-of questions through the index and on a world in memory, single durable appends
+# through the checked write path, a full rebuild with its peak memory.
+"$BIN/inprocess" "$WORK/ledger" "$WORK/inproc.jsonl" "$QUERIES" "$BODIES" 1 >"$WORK/inproc.json"
 
 DISK=$(du -sb "$WORK/ledger" | cut -f1)
 
@@ -132,34 +145,57 @@ OPENSSL_VERSION=$(openssl version | cut -d' ' -f1-2)
 VERIFY_MBS=$(calc "$EXPORT_MB / $VERIFY")
 SHA_MBS=$(calc "$EXPORT_MB / $SHA")
 OPENSSL_MBS=$(calc "$EXPORT_MB / $OPENSSL")
-MEMBERS_RATE=$(calc "$EVENTS / $MEMBERS")
 
-printf '| figure | minutebook | peer | ratio |\n|---|---|---|---|\n'
-printf '| events | %d (%d bodies), %.1f MB of JSON Lines; export %.1f MB | same export bytes | |\n' \
+IP=$WORK/inproc.json
+REBUILD_RATE=$(jget "$IP" rebuild.events_per_s)
+REBUILD_SECS=$(jget "$IP" rebuild.seconds)
+REBUILD_PEAK=$(jget "$IP" rebuild.peak_rss_mib)
+APPEND1_P50=$(jget "$IP" single_append_us.p50)
+APPEND1_P99=$(jget "$IP" single_append_us.p99)
+MIDX_P50=$(jget "$IP" members_index_us.p50)
+MIDX_P99=$(jget "$IP" members_index_us.p99)
+MMEM_P50=$(jget "$IP" members_memory_us.p50)
+MMEM_P99=$(jget "$IP" members_memory_us.p99)
+TIDX_P50=$(jget "$IP" tor_index_us.p50)
+TIDX_P99=$(jget "$IP" tor_index_us.p99)
+TMEM_P50=$(jget "$IP" tor_memory_us.p50)
+TMEM_P99=$(jget "$IP" tor_memory_us.p99)
+OPEN_MS=$(jget "$IP" open_ms)
+
+printf '| figure | minutebook | peer | ratio | target |\n|---|---|---|---|---|\n'
+printf '| events | %d (%d bodies), %.1f MB of JSON Lines; export %.1f MB | same export bytes | | |\n' \
   "$EVENTS" "$BODIES" "$(calc "$BYTES / 1000000")" "$EXPORT_MB"
-printf '| import: `append --batch-size 10000` of %d events (durable, whole process) vs raw sled 0.34.7, 1,000 inserts per `apply_batch`, one `flush` (in-process) | %.0f events/s (%.1f s) | %.0f events/s (%.2f s) | %.3f |\n' \
+printf '| bulk import: `append --batch-size 10000` of %d events (checked, indexed, durable; whole process) vs raw sled 0.34.7 inserts of the same bytes, 1,000 per batch, one flush | %.0f events/s (%.1f s) | %.0f events/s (%.2f s) | %.3f | >= 3 |\n' \
   "$BULK" "$APPEND_RATE" "$APPEND" "$SLED_RATE" "$SLED_SECS" "$(calc "$APPEND_RATE / $SLED_RATE")"
-printf '| append vs eventsourcing %s on SQLite, one `save` per 10,000 events (%d aggregates, in-process) | %.0f events/s | %.0f events/s (%.1f s) | %.3f |\n' \
+printf '| bulk import vs eventsourcing %s on SQLite, one `save` per 10,000 events (%d aggregates) | %.0f events/s | %.0f events/s (%.1f s) | %.2f | >= 10 |\n' \
   "$ES_VERSION" "$ES_STREAMS" "$APPEND_RATE" "$ES_APPEND" "$ES_APPEND_SECS" "$(calc "$APPEND_RATE / $ES_APPEND")"
-printf '| single durable append: `append` of one event (cold CLI, median of %d) vs `write`+`fdatasync` of one line (p50 of %d; p99) | %.0f ms | %.0f µs (p99 %.0f µs) | %.0f× the time |\n' \
-  "$SINGLE" "$FSYNCS" "$(calc "$SINGLE_APPEND * 1000")" "$FSYNC_P50" "$FSYNC_P99" "$(calc "$SINGLE_APPEND * 1000000 / $FSYNC_P50")"
-printf '| verify vs `sha256sum` of the export | %.1f MB/s (%.2f s) | %.1f MB/s | %.3f |\n' \
+printf '| single durable append, one process appending %d events one at a time (check through the index, append, fsync): p50 (p99) vs `write`+`fdatasync` of one line, p50 (p99) of %d | %.0f µs (%.0f µs) | %.0f µs (%.0f µs) | %.1f× the time | <= 1.5× |\n' \
+  "$INPROC" "$FSYNCS" "$APPEND1_P50" "$APPEND1_P99" "$FSYNC_P50" "$FSYNC_P99" "$(calc "$APPEND1_P50 / $FSYNC_P50")"
+printf '| single append, cold CLI: `minutebook append` of one event (median of %d processes) | %.0f ms | | | |\n' \
+  "$SINGLE" "$(calc "$SINGLE_APPEND * 1000")"
+printf '| full rebuild: replay of every event into the world (in-process), peak RSS vs eventsourcing reading back every event / reconstructing every aggregate | %.0f events/s (%.1f s, peak %.0f MiB) | %.0f / %.0f events/s | %.1f / %.1f | >= 1,000,000 events/s; >= 10 |\n' \
+  "$REBUILD_RATE" "$REBUILD_SECS" "$REBUILD_PEAK" "$ES_REPLAY_LOG" "$ES_REPLAY_AGG" "$(calc "$REBUILD_RATE / $ES_REPLAY_LOG")" "$(calc "$REBUILD_RATE / $ES_REPLAY_AGG")"
+printf '| `members` + seats at a random date, in-process through the index, p50 (p99) of %d vs SQLite valid-from/valid-to (%d rows, indexed) p50 (p99) | %.0f µs (%.0f µs) | %.1f µs (%.1f µs) | %.2f (p99 peer ÷ p99 ours) | >= 10 |\n' \
+  "$QUERIES" "$ASOF_ROWS" "$MIDX_P50" "$MIDX_P99" "$ASOF_P50" "$ASOF_P99" "$(calc "$ASOF_P99 / $MIDX_P99")"
+printf '| `members` + seats on a world held in memory (after the rebuild), p50 (p99) vs the same SQLite figure | %.1f µs (%.1f µs) | %.1f µs (%.1f µs) | %.2f (p99 peer ÷ p99 ours) | |\n' \
+  "$MMEM_P50" "$MMEM_P99" "$ASOF_P50" "$ASOF_P99" "$(calc "$ASOF_P99 / $MMEM_P99")"
+printf '| `tor show` at a random date, in-process: through the index p50 (p99); in memory p50 (p99) | %.0f µs (%.0f µs); %.1f µs (%.1f µs) | | | |\n' \
+  "$TIDX_P50" "$TIDX_P99" "$TMEM_P50" "$TMEM_P99"
+printf '| cold CLI, one process each (median of 5): `members BODY --at D --json`; `tor show BODY --at D --json` | %.0f ms; %.0f ms | | | < 50 ms at 10M |\n' \
+  "$(calc "$MEMBERS * 1000")" "$(calc "$TOR * 1000")"
+printf '| opening the ledger and its index, in-process | %.0f ms | | | |\n' "$OPEN_MS"
+printf '| the 5 cold `members` answers: SQLite persons equal minutebook members | | %d of 5 agree | | |\n' "$AGREE"
+printf '| Python call overhead: `SELECT 1` in-process (p50; p99) | | %.1f µs (p99 %.1f µs) | | |\n' "$SEL1_P50" "$SEL1_P99"
+printf '| verify vs `sha256sum` of the export | %.1f MB/s (%.2f s) | %.1f MB/s | %.3f | |\n' \
   "$VERIFY_MBS" "$VERIFY" "$SHA_MBS" "$(calc "$VERIFY_MBS / $SHA_MBS")"
-printf '| verify vs `openssl dgst -sha256` of the export | %.1f MB/s | %.1f MB/s | %.3f |\n' \
+printf '| verify vs `openssl dgst -sha256` of the export | %.1f MB/s | %.1f MB/s | %.3f | >= 0.8 |\n' \
   "$VERIFY_MBS" "$OPENSSL_MBS" "$(calc "$VERIFY_MBS / $OPENSSL_MBS")"
-printf '| replay: eventsourcing reads every stored event back in order and decodes it | rebuild figure pending | %.0f events/s | pending |\n' \
-  "$ES_REPLAY_LOG"
-printf '| replay: eventsourcing reconstructs every aggregate (`repository.get`, no snapshots) | rebuild figure pending | %.0f events/s | pending |\n' \
-  "$ES_REPLAY_AGG"
-printf '| `members BODY --at D`: cold CLI, replays %d events (median of 5) vs SQLite valid-from/valid-to query, %d rows, in-process (p50 of %d; p99) | %.0f ms (%.0f events/s) | %.1f µs (p99 %.1f µs) | %.0f× the time |\n' \
-  "$EVENTS" "$ASOF_ROWS" "$QUERIES" "$(calc "$MEMBERS * 1000")" "$MEMBERS_RATE" "$ASOF_P50" "$ASOF_P99" "$(calc "$MEMBERS * 1000000 / $ASOF_P50")"
-printf '| the same 5 queries: SQLite persons equal minutebook members | | %d of 5 agree | |\n' "$AGREE"
-printf '| Python call overhead: `SELECT 1` in-process (p50; p99) | | %.1f µs (p99 %.1f µs) | |\n' "$SEL1_P50" "$SEL1_P99"
-printf '| bytes on disk per event vs raw sled | %.0f (%.2fx the export) | %.0f | %.2f |\n' \
-  "$(calc "$DISK / $EVENTS")" "$(calc "$DISK / $EXPORT_BYTES")" "$(calc "$SLED_DISK / $EVENTS")" "$(calc "$DISK / $SLED_DISK")"
-printf '| bytes on disk per event vs eventsourcing SQLite | %.0f | %.0f | %.2f |\n' \
-  "$(calc "$DISK / $EVENTS")" "$(calc "$ES_DISK / $EVENTS")" "$(calc "$DISK / $ES_DISK")"
-printf '\nratio = minutebook ÷ peer (for rates, below 1 means minutebook is slower); "× the time" = minutebook time ÷ peer time.\n'
+printf '| bytes on disk per event vs the JSON Lines export | %.0f | %.0f | %.2f | <= 1.2 |\n' \
+  "$(calc "$DISK / $EVENTS")" "$(calc "$EXPORT_BYTES / $EVENTS")" "$(calc "$DISK / $EXPORT_BYTES")"
+printf '| bytes on disk per event vs raw sled; vs eventsourcing SQLite | %.0f | %.0f; %.0f | %.2f; %.2f | |\n' \
+  "$(calc "$DISK / $EVENTS")" "$(calc "$SLED_DISK / $EVENTS")" "$(calc "$ES_DISK / $EVENTS")" "$(calc "$DISK / $SLED_DISK")" "$(calc "$DISK / $ES_DISK")"
+printf '\nratio = minutebook ÷ peer for rates (below 1: minutebook is slower); "× the time" = minutebook time ÷ peer time.\n'
+printf 'Bytes on disk are measured after the bulk import and the %d single CLI appends.\n' "$SINGLE"
 printf 'Versions: sled 0.34.7, eventsourcing %s, SQLite %s (PRAGMA synchronous=%s, WAL), %s, %s.\n' \
   "$ES_VERSION" "$SQLITE_VERSION" "$ES_SYNC" "$OPENSSL_VERSION" "$(sha256sum --version | sed -n 1p)"
 
@@ -174,7 +210,8 @@ summary = {
         "append_events": $BULK, "append_seconds": $APPEND, "append_events_per_s": $APPEND_RATE,
         "single_append_seconds_median": $SINGLE_APPEND, "single_appends": $SINGLE,
         "verify_seconds": $VERIFY, "verify_mb_per_s": $VERIFY_MBS,
-        "members_cold_seconds_median": $MEMBERS, "members_replay_events_per_s": $MEMBERS_RATE,
+        "members_cold_seconds_median": $MEMBERS, "tor_cold_seconds_median": $TOR,
+        "inprocess": json.load(open(f"{work}/inproc.json")),
         "bytes_on_disk": $DISK,
     },
     "peers": {
@@ -191,10 +228,13 @@ summary = {
         "single_append_time_vs_fdatasync_p50": $SINGLE_APPEND * 1e6 / $FSYNC_P50,
         "verify_vs_sha256sum": $VERIFY_MBS / $SHA_MBS,
         "verify_vs_openssl": $VERIFY_MBS / $OPENSSL_MBS,
-        "members_time_vs_sqlite_asof_p50": $MEMBERS * 1e6 / $ASOF_P50,
+        "members_index_p99_vs_sqlite_asof_p99": $ASOF_P99 / $MIDX_P99,
+        "single_append_inprocess_p50_vs_fdatasync_p50": $APPEND1_P50 / $FSYNC_P50,
         "disk_vs_sled_raw": $DISK / $SLED_DISK,
         "disk_vs_eventsourcing": $DISK / $ES_DISK,
-        "replay_vs_eventsourcing": None,
+        "rebuild_vs_eventsourcing_read_back": $REBUILD_RATE / $ES_REPLAY_LOG,
+        "rebuild_vs_eventsourcing_aggregates": $REBUILD_RATE / $ES_REPLAY_AGG,
+        "disk_vs_export": $DISK / $EXPORT_BYTES,
     },
     "asof_checks_agree": $AGREE,
 }

@@ -58,6 +58,19 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
+/// p50, p99, max and mean of samples, as JSON.
+pub fn percentiles(mut samples: Vec<f64>) -> serde_json::Value {
+    samples.sort_by(f64::total_cmp);
+    let mean = samples.iter().sum::<f64>() / samples.len().max(1) as f64;
+    serde_json::json!({
+        "n": samples.len(),
+        "p50": quantile(&samples, 0.5),
+        "p99": quantile(&samples, 0.99),
+        "max": samples.last().copied().unwrap_or(f64::NAN),
+        "mean": mean,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

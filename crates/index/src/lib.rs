@@ -14,8 +14,8 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use minutebook_model::{Event, EventId, EventRef};
-use minutebook_store::{DerivedWrite, Ledger, StoreError};
+use minutebook_model::{Draft, Event, EventId, EventRef};
+use minutebook_store::{AppendReport, DerivedWrite, Ledger, StoreError};
 use minutebook_world::{DomainRejection, KnownAt, Topic, World, topics_of};
 
 /// Index entries: `topic key ‖ seq (u64 big-endian)` with an empty value.
@@ -221,6 +221,79 @@ impl<'a> Index<'a> {
             loader.load(&missed)?;
             held.extend(missed);
         }
+    }
+}
+
+/// What a checked append did.
+#[derive(Debug)]
+pub enum Checked {
+    Appended(AppendReport),
+    /// Events broke domain rules; nothing was written.
+    Rejected(Vec<DomainRejection>),
+}
+
+impl<'a> Index<'a> {
+    /// Check a batch against the world on its events' effective dates and append it with its index
+    /// entries in one atomic, durable batch: the one write path. The check folds only the topics it
+    /// reads, unless `world` is given: a world the caller keeps in step with the log (for a stream of
+    /// large batches), which the batch is folded into. With `expected_head`, nothing is written
+    /// unless the head is still that sequence.
+    pub fn append_checked(
+        &self,
+        mut drafts: Vec<Draft>,
+        expected_head: Option<u64>,
+        world: Option<&mut World>,
+    ) -> Result<Checked> {
+        let head = self.ledger.head()?;
+        if let Some(expected) = expected_head
+            && expected != head.seq
+        {
+            return Err(StoreError::Conflict {
+                expected,
+                actual: head.seq,
+            }
+            .into());
+        }
+        // Ids are minted before the check so the check and the append see the same events.
+        for d in &mut drafts {
+            d.id.get_or_insert_with(EventId::new_v7);
+        }
+        let mut stored = HashSet::new();
+        for id in drafts.iter().filter_map(|d| d.id) {
+            if self.ledger.seq_of(id)?.is_some() {
+                stored.insert(id);
+            }
+        }
+        // The store stamps the real record time; domain rules are about valid time and never read it.
+        let stamp = Default::default();
+        let candidates: Vec<(EventRef, Event)> = drafts
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let id = d.id.expect("minted above");
+                let at = EventRef {
+                    position: Some(i + 1),
+                    id: Some(id),
+                    ..EventRef::default()
+                };
+                (at, d.clone().into_event(id, stamp))
+            })
+            .collect();
+        let topics = self.batch_topics(candidates.iter().map(|(_, e)| e))?;
+        let problems = match world {
+            Some(world) => world.check_batch(candidates, |id| stored.contains(&id)),
+            None => self.check_batch(candidates, |id| stored.contains(&id))?,
+        };
+        if !problems.is_empty() {
+            return Ok(Checked::Rejected(problems));
+        }
+        // The caller holds the ledger's lock, so the head cannot move between the check and the
+        // append; passing it makes that an enforced assumption rather than a hope.
+        Ok(Checked::Appended(self.ledger.append_with(
+            drafts,
+            Some(head.seq),
+            |fresh| Index::writes(fresh, &topics),
+        )?))
     }
 }
 

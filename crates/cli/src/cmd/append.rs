@@ -1,9 +1,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use chrono::Utc;
-use minutebook_index::Index;
-use minutebook_model::{Draft, Event, EventId, EventRef, parse_batch};
+use minutebook_index::{Checked, Index};
+use minutebook_model::{Draft, EventId, parse_batch};
 use minutebook_store::{AppendReport, Ledger, StoreError};
 use minutebook_world::DomainRejection;
 use serde_json::json;
@@ -52,7 +51,6 @@ pub fn append_checked(
 /// Appends batches, each checked against the world on its events' effective dates and written with
 /// its index entries in the same atomic batch.
 pub struct Appender<'a> {
-    ledger: &'a Ledger,
     index: Index<'a>,
     /// For a stream of batches: one world folded once and carried from batch to batch, cheaper than
     /// loading the topics of every batch from the index when batches are large.
@@ -63,7 +61,6 @@ impl<'a> Appender<'a> {
     /// Checks each batch through the index: for one append, whatever the size of the ledger.
     pub fn new(ledger: &'a Ledger) -> anyhow::Result<Appender<'a>> {
         Ok(Appender {
-            ledger,
             index: open_index(ledger)?,
             world: None,
         })
@@ -81,57 +78,16 @@ impl<'a> Appender<'a> {
     /// its world may hold the rejected batch.
     pub fn append(
         &mut self,
-        mut drafts: Vec<Draft>,
+        drafts: Vec<Draft>,
         expect_head: Option<u64>,
     ) -> anyhow::Result<AppendReport> {
-        let head = self.ledger.head()?;
-        if let Some(expected) = expect_head
-            && expected != head.seq
+        match self
+            .index
+            .append_checked(drafts, expect_head, self.world.as_mut())?
         {
-            return Err(StoreError::Conflict {
-                expected,
-                actual: head.seq,
-            }
-            .into());
+            Checked::Appended(report) => Ok(report),
+            Checked::Rejected(problems) => Err(DomainRejected(problems).into()),
         }
-        // Ids are minted here rather than in the store so the check and the append see the same events.
-        for d in &mut drafts {
-            d.id.get_or_insert_with(EventId::new_v7);
-        }
-        let mut stored = std::collections::HashSet::new();
-        for id in drafts.iter().filter_map(|d| d.id) {
-            if self.ledger.seq_of(id)?.is_some() {
-                stored.insert(id);
-            }
-        }
-        let now = Utc::now();
-        let candidates: Vec<(EventRef, Event)> = drafts
-            .iter()
-            .enumerate()
-            .map(|(i, d)| {
-                let at = EventRef {
-                    position: Some(i + 1),
-                    id: d.id,
-                    ..EventRef::default()
-                };
-                (at, d.clone().into_event(d.id.expect("minted above"), now))
-            })
-            .collect();
-        let topics = self.index.batch_topics(candidates.iter().map(|(_, e)| e))?;
-        let problems = match &mut self.world {
-            Some(world) => world.check_batch(candidates, |id| stored.contains(&id)),
-            None => self
-                .index
-                .check_batch(candidates, |id| stored.contains(&id))?,
-        };
-        if !problems.is_empty() {
-            return Err(DomainRejected(problems).into());
-        }
-        // The lock keeps other processes out, so the head cannot move between the check and the
-        // append; passing it makes that an enforced assumption rather than a hope.
-        Ok(self.ledger.append_with(drafts, Some(head.seq), |fresh| {
-            Index::writes(fresh, &topics)
-        })?)
     }
 }
 

@@ -1,0 +1,134 @@
+//! In-process figures on a ledger `bench/compare.sh` built: as-of questions through the topic index
+//! and on a world held in memory, single durable appends through the checked write path, and a full
+//! rebuild (replay of every event) with its peak memory.
+//!
+//! Usage: inprocess LEDGER_DIR SINGLE_JSONL QUERIES BODIES SEED
+//!   SINGLE_JSONL: events to append one at a time (one JSON event per line), after the queries.
+//! Prints one JSON object. Bodies are the generator's `b0` .. `b{BODIES-1}`; dates fall in
+//! 2006-01-01 .. 2025-12-31, the generator's default span.
+
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use minutebook_bench::{lines, percentiles};
+use minutebook_index::{Checked, Index};
+use minutebook_model::{BodyKey, Event, parse_batch};
+use minutebook_store::Ledger;
+use minutebook_world::World;
+use rand::{RngExt, SeedableRng};
+use rand_xorshift::XorShiftRng;
+use serde_json::json;
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [ledger_dir, single, queries, bodies, seed] = args.as_slice() else {
+        bail!("usage: inprocess LEDGER_DIR SINGLE_JSONL QUERIES BODIES SEED");
+    };
+    let queries: usize = queries.parse().context("QUERIES")?;
+    let bodies: u32 = bodies.parse().context("BODIES")?;
+    let mut rng = XorShiftRng::seed_from_u64(seed.parse().context("SEED")?);
+    let mut asks: Vec<(BodyKey, NaiveDate)> = (0..queries)
+        .map(|_| {
+            let body = BodyKey::new(format!("b{}", rng.random_range(0..bodies))).expect("a key");
+            let day = rng.random_range(0..7300);
+            let at = NaiveDate::from_ymd_opt(2006, 1, 1).expect("a date") + chrono::Days::new(day);
+            (body, at)
+        })
+        .collect();
+
+    let rss_start = status_kib("VmRSS")?;
+    let t = Instant::now();
+    let ledger = Ledger::open(ledger_dir.as_ref())?;
+    let index = Index::open(&ledger, |_, _| {})?;
+    let open_ms = t.elapsed().as_secs_f64() * 1e3;
+    let head = ledger.head()?.seq;
+
+    let mut members_found = 0usize;
+    let members_index = timed(&asks, |(body, at)| {
+        let n = index
+            .answer(None, |w| (w.members_at(body, *at), w.seats_at(body, *at)))
+            .expect("an answer")
+            .0
+            .len();
+        members_found += n;
+    });
+    let tor_index = timed(&asks, |(body, at)| {
+        index
+            .answer(None, |w| w.tor_at(body, *at))
+            .expect("an answer");
+    });
+
+    let text = std::fs::read(single).with_context(|| format!("reading {single}"))?;
+    let mut append_us = Vec::new();
+    for line in lines(&text) {
+        let drafts = parse_batch(line).map_err(|r| anyhow::anyhow!("{}", r[0]))?;
+        let t = Instant::now();
+        match index.append_checked(drafts, None, None)? {
+            Checked::Appended(_) => append_us.push(t.elapsed().as_secs_f64() * 1e6),
+            Checked::Rejected(r) => bail!("single append rejected: {}", r[0]),
+        }
+    }
+
+    let rss_before = status_kib("VmRSS")?;
+    let t = Instant::now();
+    let events = ledger.iter_from(1)?.map(|s| -> Result<(u64, Event)> {
+        let s = s?;
+        Ok((s.seq, s.event()?))
+    });
+    let world = World::fold_known_at(events, None)?;
+    let rebuild_s = t.elapsed().as_secs_f64();
+    let peak = status_kib("VmHWM")?;
+
+    asks.reverse();
+    let members_memory = timed(&asks, |(body, at)| {
+        world.members_at(body, *at);
+        world.seats_at(body, *at);
+    });
+    let tor_memory = timed(&asks, |(body, at)| {
+        world.tor_at(body, *at);
+    });
+
+    let out = json!({
+        "events": head,
+        "open_ms": open_ms,
+        "members_found": members_found,
+        "members_index_us": percentiles(members_index),
+        "tor_index_us": percentiles(tor_index),
+        "single_append_us": percentiles(append_us),
+        "rebuild": {
+            "events": world.events_read(),
+            "seconds": rebuild_s,
+            "events_per_s": world.events_read() as f64 / rebuild_s,
+            "peak_rss_mib": peak as f64 / 1024.0,
+            "rss_before_mib": rss_before as f64 / 1024.0,
+            "rss_at_start_mib": rss_start as f64 / 1024.0,
+        },
+        "members_memory_us": percentiles(members_memory),
+        "tor_memory_us": percentiles(tor_memory),
+    });
+    println!("{out:#}");
+    Ok(())
+}
+
+/// Microseconds each call of `f` took.
+fn timed<T>(items: &[T], mut f: impl FnMut(&T)) -> Vec<f64> {
+    items
+        .iter()
+        .map(|item| {
+            let t = Instant::now();
+            f(item);
+            t.elapsed().as_secs_f64() * 1e6
+        })
+        .collect()
+}
+
+/// A `kB` line of /proc/self/status.
+fn status_kib(field: &str) -> Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+        .with_context(|| format!("no {field} in /proc/self/status"))
+}
