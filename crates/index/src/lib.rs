@@ -18,7 +18,9 @@ use minutebook_model::{Draft, Event, EventId, EventRef};
 use minutebook_store::{AppendReport, DerivedWrite, Ledger, StoreError};
 use minutebook_world::{DomainRejection, KnownAt, Topic, World, topics_of};
 
-/// Index entries: `topic key ‖ seq (u64 big-endian)` with an empty value.
+/// Index entries, one per topic per batch written: `topic key ‖ first seq` (u64 big-endian) to the
+/// sequence numbers of that batch's events of the topic (u64 big-endian each). One sled key per
+/// topic and batch rather than per event: sled's cost is per key.
 const ENTRIES: &str = "topic";
 /// The last sequence number the entries cover, written with them.
 const COVERS: &str = "topic-covers";
@@ -133,10 +135,9 @@ impl<'a> Index<'a> {
         let Some(seq) = self.ledger.seq_of(target)? else {
             return Ok(Vec::new());
         };
-        let Some(stored) = self.ledger.get(seq)? else {
+        let Some(event) = self.ledger.event(seq)? else {
             return Ok(Vec::new());
         };
-        let event = stored.event()?;
         Ok(self
             .batch_topics([&event])?
             .remove(&event.id)
@@ -159,16 +160,17 @@ impl<'a> Index<'a> {
     /// Sequence numbers of the events listed for `topic`, up to `limit`, in order.
     pub fn seqs(&self, topic: &Topic, limit: u64) -> Result<Vec<u64>> {
         let mut seqs = Vec::new();
-        for key in self.ledger.derived_keys(ENTRIES, &topic.index_key()) {
-            let key = key?;
-            let seq = u64::from_be_bytes(
-                key.as_slice()
-                    .try_into()
-                    .map_err(|_| IndexError::Malformed { key: key.clone() })?,
-            );
-            if seq <= limit {
-                seqs.push(seq);
+        for entry in self.ledger.derived_entries(ENTRIES, &topic.index_key()) {
+            let (key, value) = entry?;
+            if key.len() != 8 || value.is_empty() || value.len() % 8 != 0 {
+                return Err(IndexError::Malformed { key });
             }
+            seqs.extend(
+                value
+                    .chunks_exact(8)
+                    .map(|c| u64::from_be_bytes(c.try_into().expect("8 bytes")))
+                    .filter(|&seq| seq <= limit),
+            );
         }
         Ok(seqs)
     }
@@ -335,10 +337,9 @@ impl<'i, 'a> Loader<'i, 'a> {
         }
         let mut events = Vec::with_capacity(fresh.len());
         for seq in fresh {
-            let Some(stored) = self.index.ledger.get(seq)? else {
+            let Some(event) = self.index.ledger.event(seq)? else {
                 continue;
             };
-            let event = stored.event()?;
             // Record time never decreases along the log, so "recorded by T" is a prefix of it.
             if let Some(KnownAt::Time(t)) = self.known_at
                 && event.recorded_at > t
@@ -383,17 +384,24 @@ fn entry_writes(
     events: &[(u64, Event)],
     topics: &HashMap<EventId, Vec<Topic>>,
 ) -> Vec<DerivedWrite> {
-    let mut writes = Vec::new();
+    let mut by_topic: std::collections::BTreeMap<Vec<u8>, Vec<u8>> = Default::default();
     for (seq, event) in events {
         for topic in topics.get(&event.id).into_iter().flatten() {
-            let mut key = topic.index_key();
-            key.extend_from_slice(&seq.to_be_bytes());
-            writes.push(DerivedWrite {
-                name: ENTRIES,
-                key,
-                value: Some(Vec::new()),
-            });
+            by_topic
+                .entry(topic.index_key())
+                .or_default()
+                .extend_from_slice(&seq.to_be_bytes());
         }
     }
-    writes
+    by_topic
+        .into_iter()
+        .map(|(mut key, seqs)| {
+            key.extend_from_slice(&seqs[..8]);
+            DerivedWrite {
+                name: ENTRIES,
+                key,
+                value: Some(seqs),
+            }
+        })
+        .collect()
 }

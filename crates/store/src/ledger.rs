@@ -274,6 +274,27 @@ impl Ledger {
         }))
     }
 
+    /// The event at `seq` (`None` beyond the head), decoded; reads only the event, not its chain
+    /// hash, for readers that fold events rather than check them.
+    pub fn event(&self, seq: u64) -> Result<Option<Event>> {
+        if seq == 0 || seq > self.head()?.seq {
+            return Ok(None);
+        }
+        let bytes = self
+            .events
+            .get(encode_seq(seq))?
+            .ok_or_else(|| StoreError::Integrity {
+                seq,
+                what: "event missing".into(),
+            })?;
+        Event::from_slice(&bytes)
+            .map(Some)
+            .map_err(|r| StoreError::Integrity {
+                seq,
+                what: format!("stored event does not parse: {r}"),
+            })
+    }
+
     pub fn seq_of(&self, id: EventId) -> Result<Option<u64>> {
         let head = self.head()?.seq;
         Ok(self
@@ -332,6 +353,20 @@ impl Ledger {
             .scan_prefix(start)
             .keys()
             .map(move |k| Ok(k?[cut..].to_vec()))
+    }
+
+    /// [`Ledger::derived_keys`] with their values.
+    pub fn derived_entries(
+        &self,
+        name: &str,
+        prefix: &[u8],
+    ) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>)>> + '_ {
+        let start = derived_key(name, prefix);
+        let cut = start.len();
+        self.derived.scan_prefix(start).map(move |entry| {
+            let (k, v) = entry?;
+            Ok((k[cut..].to_vec(), v.to_vec()))
+        })
     }
 
     /// Write derived values outside an append, atomically and durably: for a layer that builds its
