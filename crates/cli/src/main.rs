@@ -72,6 +72,7 @@ enum Command {
     Record(Box<cmd::record::Args>),
     Schema(cmd::schema::Args),
     Generate(cmd::generate::Args),
+    Index(cmd::index::Args),
 }
 
 fn main() -> ExitCode {
@@ -100,6 +101,7 @@ fn main() -> ExitCode {
         Command::Record(a) => cmd::record::run(&cli.ledger, *a, &out),
         Command::Schema(a) => cmd::schema::run(a),
         Command::Generate(a) => cmd::generate::run(a),
+        Command::Index(a) => cmd::index::run(&cli.ledger, a, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

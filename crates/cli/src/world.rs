@@ -62,19 +62,21 @@ pub fn load_world(ledger: &Ledger, known_at: Option<KnownAt>) -> anyhow::Result<
 /// The ledger's topic index, brought up to the head first if it lags (after an import, or for a
 /// ledger written before the index existed), with progress on a terminal.
 pub fn open_index(ledger: &Ledger) -> anyhow::Result<Index<'_>> {
+    Ok(Index::open(ledger, progress("indexing the ledger"))?)
+}
+
+/// A progress line on standard error (only on a terminal), ended when the work reaches the head.
+pub fn progress(what: &'static str) -> impl FnMut(u64, u64) {
     use std::io::IsTerminal;
     let tty = std::io::stderr().is_terminal();
-    let mut shown = false;
-    let index = Index::open(ledger, |done, head| {
+    move |done, head| {
         if tty {
-            shown = true;
-            eprint!("\rindexing the ledger: {done} of {head} events");
+            eprint!("\r{what}: {done} of {head} events");
+            if done >= head {
+                eprintln!();
+            }
         }
-    })?;
-    if shown {
-        eprintln!();
     }
-    Ok(index)
 }
 
 /// A date on the command line: YYYY-MM-DD, within the range events may have (1000-01-01 to 9999-12-31).

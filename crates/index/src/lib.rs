@@ -92,6 +92,64 @@ impl<'a> Index<'a> {
         Ok(())
     }
 
+    /// Compare the index with what the log says it must hold: every (topic, event) pair recomputed
+    /// from the events, against every pair the entries list. The index is derived data; this is how
+    /// an auditor confirms it still matches the log it was derived from.
+    pub fn check(&self, mut progress: impl FnMut(u64, u64)) -> Result<IndexCheck> {
+        let head = self.ledger.head()?.seq;
+        let mut expected: BTreeSet<(Vec<u8>, u64)> = BTreeSet::new();
+        let mut batch = Vec::new();
+        let flush = |batch: &mut Vec<(u64, Event)>,
+                     expected: &mut BTreeSet<(Vec<u8>, u64)>|
+         -> Result<()> {
+            let topics = self.batch_topics(batch.iter().map(|(_, e)| e))?;
+            for (seq, event) in batch.drain(..) {
+                for topic in topics.get(&event.id).into_iter().flatten() {
+                    expected.insert((topic.index_key(), seq));
+                }
+            }
+            Ok(())
+        };
+        for stored in self.ledger.iter_from(1)? {
+            let stored = stored?;
+            let seq = stored.seq;
+            batch.push((seq, stored.event()?));
+            if batch.len() as u64 == CATCH_UP_CHUNK {
+                flush(&mut batch, &mut expected)?;
+                progress(seq, head);
+            }
+        }
+        flush(&mut batch, &mut expected)?;
+        let mut found: BTreeSet<(Vec<u8>, u64)> = BTreeSet::new();
+        for entry in self.ledger.derived_entries(ENTRIES, b"") {
+            let (key, value) = entry?;
+            let malformed = key.len() < 9 || value.is_empty() || value.len() % 8 != 0;
+            if malformed {
+                return Err(IndexError::Malformed { key });
+            }
+            let topic = key[..key.len() - 8].to_vec();
+            for c in value.chunks_exact(8) {
+                found.insert((topic.clone(), u64::from_be_bytes(c.try_into().expect("8"))));
+            }
+        }
+        let show = |pairs: Vec<&(Vec<u8>, u64)>| -> Vec<String> {
+            pairs
+                .into_iter()
+                .take(20)
+                .map(|(topic, seq)| format!("{} #{seq}", topic_label(topic)))
+                .collect()
+        };
+        let missing: Vec<_> = expected.difference(&found).collect();
+        let extra: Vec<_> = found.difference(&expected).collect();
+        Ok(IndexCheck {
+            coverage: self.coverage()?,
+            pairs: expected.len() as u64,
+            missing: missing.len() as u64,
+            extra: extra.len() as u64,
+            examples: show(missing.into_iter().chain(extra).collect()),
+        })
+    }
+
     /// Drop every entry and index the whole log again.
     pub fn rebuild(ledger: &'a Ledger, progress: impl FnMut(u64, u64)) -> Result<Index<'a>> {
         let mut writes: Vec<DerivedWrite> = ledger
@@ -223,6 +281,34 @@ impl<'a> Index<'a> {
             loader.load(&missed)?;
             held.extend(missed);
         }
+    }
+}
+
+/// What [`Index::check`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexCheck {
+    pub coverage: Coverage,
+    /// (topic, event) pairs the log calls for.
+    pub pairs: u64,
+    /// Pairs the log calls for that the index lacks, and pairs it lists that the log does not.
+    pub missing: u64,
+    pub extra: u64,
+    /// Up to 20 of them, as `topic #seq`.
+    pub examples: Vec<String>,
+}
+
+impl IndexCheck {
+    pub fn sound(&self) -> bool {
+        self.missing == 0 && self.extra == 0 && self.coverage.covers == self.coverage.head
+    }
+}
+
+/// A topic's index key as a person reads it: `b:lrscsb` (a body), `B:lrscsb` (its memberships) ...
+fn topic_label(key: &[u8]) -> String {
+    let text = String::from_utf8_lossy(key.strip_suffix(&[0]).unwrap_or(key)).into_owned();
+    match text.split_at_checked(1) {
+        Some((tag, rest)) => format!("{tag}:{rest}"),
+        None => text,
     }
 }
 

@@ -6,6 +6,7 @@ pub mod export;
 pub mod generate;
 pub mod import;
 pub mod import_minutes;
+pub mod index;
 pub mod init;
 pub mod log;
 pub mod query;

@@ -1,0 +1,95 @@
+//! The topic index: how far it reaches, whether it matches the log, rebuilding it.
+
+use std::path::Path;
+
+use anyhow::bail;
+use minutebook_index::Index;
+use minutebook_store::Ledger;
+use serde_json::json;
+
+use crate::output::Output;
+
+/// The topic index kept beside the log (which events each body, person, meeting ... needs), so
+/// questions and the checks of an append fold only those events instead of replaying the log.
+///
+/// It is derived data, written in the same atomic batch as the events it covers, and brought up to
+/// date automatically by any command that needs it (after `import`, or for a ledger written before
+/// the index existed). `check` recomputes it from the log and compares; `rebuild` drops and
+/// rewrites it.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    what: What,
+}
+
+#[derive(clap::Subcommand)]
+enum What {
+    /// How far the index reaches, against the head of the log.
+    Status,
+    /// Recompute every (topic, event) pair from the log and compare with the index; exit code 6 if
+    /// they differ.
+    Check,
+    /// Drop the index and build it again from the log.
+    Rebuild,
+}
+
+pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
+    let ledger = Ledger::open(path)?;
+    match args.what {
+        What::Status => {
+            let index = crate::world::open_index(&ledger)?;
+            let c = index.coverage()?;
+            if out.json {
+                out.json(&json!({ "covers": c.covers, "head": c.head }));
+            } else {
+                println!("the index covers events 1..{} of {}", c.covers, c.head);
+            }
+        }
+        What::Check => {
+            let index = crate::world::open_index(&ledger)?;
+            let progress = crate::world::progress("checking the index");
+            let check = index.check(progress)?;
+            if !check.sound() {
+                // One document in --json: the error, with what differs in its message.
+                let examples = check.examples.iter().take(5).cloned().collect::<Vec<_>>();
+                bail!(minutebook_store::StoreError::Integrity {
+                    seq: check.coverage.covers,
+                    what: format!(
+                        "the topic index does not match the log: it covers {} of {} events, {} (topic, event) pair(s) missing, {} extra (e.g. {}); `minutebook index rebuild` rewrites it",
+                        check.coverage.covers,
+                        check.coverage.head,
+                        check.missing,
+                        check.extra,
+                        examples.join(", ")
+                    ),
+                });
+            }
+            if out.json {
+                out.json(&json!({
+                    "sound": true,
+                    "covers": check.coverage.covers,
+                    "head": check.coverage.head,
+                    "pairs": check.pairs,
+                }));
+            } else {
+                println!(
+                    "the index matches the log: {} (topic, event) pairs for {} events",
+                    check.pairs, check.coverage.head
+                );
+            }
+        }
+        What::Rebuild => {
+            let index = Index::rebuild(&ledger, crate::world::progress("indexing the ledger"))?;
+            let c = index.coverage()?;
+            if out.json {
+                out.json(&json!({ "covers": c.covers, "head": c.head }));
+            } else {
+                println!(
+                    "rebuilt the index: it covers events 1..{} of {}",
+                    c.covers, c.head
+                );
+            }
+        }
+    }
+    Ok(())
+}
