@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use minutebook_generate::{Generator, Spec};
 use minutebook_index::{Checked, Index};
-use minutebook_model::{BodyKey, Event};
+use minutebook_model::BodyKey;
 use minutebook_store::Ledger;
 use minutebook_world::World;
 use rand::{RngExt, SeedableRng};
@@ -62,11 +62,7 @@ fn questions(n: usize) -> Vec<(BodyKey, NaiveDate)> {
 }
 
 fn replay(ledger: &Ledger) -> World {
-    let events = ledger.iter_from(1).expect("events").map(|s| {
-        let s = s?;
-        Ok::<_, minutebook_store::StoreError>((s.seq, s.event()?))
-    });
-    World::fold_known_at(events, None).expect("a world")
+    minutebook_index::replay(ledger, None).expect("a world")
 }
 
 fn benches(c: &mut Criterion) {
@@ -125,12 +121,11 @@ fn benches(c: &mut Criterion) {
         .sum();
     g.throughput(Throughput::Bytes(bytes));
     g.bench_function("verify", |b| b.iter(|| ledger.verify(None).expect("sound")));
-    g.bench_function("decode_only", |b| {
+    g.bench_function("read_and_decode", |b| {
         b.iter(|| {
             ledger
-                .iter_from(1)
+                .events_from(1)
                 .expect("events")
-                .map(|s| s.and_then(|s| s.event()).map(|e: Event| e.effective))
                 .filter(Result::is_ok)
                 .count()
         })

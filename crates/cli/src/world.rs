@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use minutebook_index::Index;
-use minutebook_model::Event;
 use minutebook_store::Ledger;
 use minutebook_world::{KnownAt, World};
 
@@ -48,15 +47,9 @@ impl When {
     }
 }
 
-/// Fold the log into a world, streaming: events are read one at a time, never held all at once.
+/// Fold the whole log into a world (for listings over every key, reviews and streams of batches).
 pub fn load_world(ledger: &Ledger, known_at: Option<KnownAt>) -> anyhow::Result<World> {
-    let events = ledger
-        .iter_from(1)?
-        .map(|stored| -> anyhow::Result<(u64, Event)> {
-            let stored = stored?;
-            Ok((stored.seq, stored.event()?))
-        });
-    World::fold_known_at(events, known_at)
+    Ok(minutebook_index::replay(ledger, known_at)?)
 }
 
 /// The ledger's topic index, brought up to the head first if it lags (after an import, or for a

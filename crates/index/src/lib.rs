@@ -439,16 +439,39 @@ impl<'i, 'a> Loader<'i, 'a> {
     }
 
     fn whole_world(&self) -> Result<World> {
-        let events = self
-            .index
-            .ledger
-            .iter_from(1)?
-            .map(|stored| -> Result<(u64, Event)> {
-                let stored = stored?;
-                Ok((stored.seq, stored.event()?))
-            });
-        World::fold_known_at(events, self.known_at)
+        replay(self.index.ledger, self.known_at)
     }
+}
+
+/// Fold the whole log (as known at `known_at`) into a world: the reference every index answer must
+/// equal, and the way to answer listings over every key. Events are read and decoded on a second
+/// thread while this one folds them, in log order.
+pub fn replay(ledger: &Ledger, known_at: Option<KnownAt>) -> Result<World> {
+    const CHUNK: usize = 1024;
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Result<(u64, Event), StoreError>>>(8);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || -> Result<()> {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            for item in ledger.events_from(1)? {
+                chunk.push(item);
+                if chunk.len() == CHUNK
+                    && send
+                        .send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))
+                        .is_err()
+                {
+                    return Ok(()); // the fold stopped early (known_at reached, or an error)
+                }
+            }
+            let _ = send.send(chunk);
+            Ok(())
+        });
+        let world = World::fold_known_at(receive.into_iter().flatten(), known_at);
+        // Dropping the receiver stops the reader if the fold ended before the log did.
+        let read = reader.join().expect("the reader thread does not panic");
+        let world = world?;
+        read?;
+        Ok(world)
+    })
 }
 
 fn covers(ledger: &Ledger) -> Result<u64> {

@@ -332,6 +332,27 @@ impl Ledger {
             }))
     }
 
+    /// Events from `from` (inclusive) to the head, decoded, oldest first, without their chain hashes:
+    /// for readers that fold the log rather than check it.
+    pub fn events_from(
+        &self,
+        from: u64,
+    ) -> Result<impl DoubleEndedIterator<Item = Result<(u64, Event)>> + '_> {
+        let head = self.head()?.seq;
+        Ok(self
+            .events
+            .range(encode_seq(from.max(1))..=encode_seq(head))
+            .map(|entry| {
+                let (k, bytes) = entry?;
+                let seq = decode_seq(&k);
+                let event = Event::from_slice(&bytes).map_err(|r| StoreError::Integrity {
+                    seq,
+                    what: format!("stored event does not parse: {r}"),
+                })?;
+                Ok((seq, event))
+            }))
+    }
+
     /// Read a value a later layer stored with [`DerivedWrite`].
     pub fn derived(&self, name: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
         Ok(self

@@ -13,9 +13,8 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use minutebook_bench::{lines, percentiles};
 use minutebook_index::{Checked, Index};
-use minutebook_model::{BodyKey, Event, parse_batch};
+use minutebook_model::{BodyKey, parse_batch};
 use minutebook_store::Ledger;
-use minutebook_world::World;
 use rand::{RngExt, SeedableRng};
 use rand_xorshift::XorShiftRng;
 use serde_json::json;
@@ -72,11 +71,7 @@ fn main() -> Result<()> {
 
     let rss_before = status_kib("VmRSS")?;
     let t = Instant::now();
-    let events = ledger.iter_from(1)?.map(|s| -> Result<(u64, Event)> {
-        let s = s?;
-        Ok((s.seq, s.event()?))
-    });
-    let world = World::fold_known_at(events, None)?;
+    let world = minutebook_index::replay(&ledger, None)?;
     let rebuild_s = t.elapsed().as_secs_f64();
     let peak = status_kib("VmHWM")?;
 
