@@ -446,6 +446,26 @@ impl World {
         Some(view)
     }
 
+    /// Whether the membership is the body's and active on `at`, decided as `membership_at` decides
+    /// it but without building the view (or looking up the person): a body keeps every membership it
+    /// ever had, and most have ended.
+    fn sits_on(&self, membership: &MembershipKey, body: &BodyKey, at: NaiveDate) -> bool {
+        let mut appointed = false;
+        for f in self.facts_of(&Entity::Membership(membership.clone()), Some(at)) {
+            match &f.payload {
+                Payload::MemberAppointed(x) if !appointed => {
+                    if &x.body != body {
+                        return false;
+                    }
+                    appointed = true;
+                }
+                Payload::MembershipEnded(_) if appointed => return false,
+                _ => {}
+            }
+        }
+        appointed
+    }
+
     /// Who sat on the body on `at`: memberships appointed on or before and not ended on or before.
     pub fn members_at(&self, body: &BodyKey, at: NaiveDate) -> Vec<MembershipView> {
         // Nobody sits on a body that has ended (or is not yet founded), whatever was left unrecorded.
@@ -454,6 +474,7 @@ impl World {
         }
         let mut members: Vec<MembershipView> = self
             .body_memberships(body)
+            .filter(|m| self.sits_on(m, body, at))
             .filter_map(|m| self.membership_at(m, Some(at)))
             .filter(|m| m.ended.is_none() && &m.body == body)
             .collect();

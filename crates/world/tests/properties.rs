@@ -201,6 +201,33 @@ fn live(events: &[(u64, Event)]) -> Vec<(u64, Event)> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
+    /// Who sits on a body is, by definition, every membership of the body as it stands at D that
+    /// has not ended by then (`members_at` decides it without building every view first).
+    #[test]
+    fn members_are_the_unended_memberships_of_the_body(steps in steps()) {
+        let world = World::from_events(log(&steps));
+        for at in all_dates() {
+            for b in 0..BODIES {
+                let body: BodyKey = key("b", b);
+                let mut members: Vec<String> =
+                    world.members_at(&body, at).iter().map(|m| m.membership.to_string()).collect();
+                members.sort();
+                let mut by_definition: Vec<String> = if world.body_exists(&body, at) {
+                    world
+                        .memberships_of_body(&body, Some(at))
+                        .iter()
+                        .filter(|m| m.ended.is_none())
+                        .map(|m| m.membership.to_string())
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                by_definition.sort();
+                prop_assert_eq!(members, by_definition, "{} at {}", body, at);
+            }
+        }
+    }
+
     /// The world at D is the fold of exactly the live events effective by D.
     #[test]
     fn the_world_at_d_folds_exactly_the_events_effective_by_d(steps in steps()) {
