@@ -346,12 +346,7 @@ impl<'a> Index<'a> {
         for d in &mut drafts {
             d.id.get_or_insert_with(EventId::new_v7);
         }
-        let mut stored = HashSet::new();
-        for id in drafts.iter().filter_map(|d| d.id) {
-            if self.ledger.seq_of(id)?.is_some() {
-                stored.insert(id);
-            }
-        }
+        let stored = self.ledger.stored_ids(drafts.iter().filter_map(|d| d.id))?;
         // The store stamps the real record time; domain rules are about valid time and never read it.
         let stamp = Default::default();
         let candidates: Vec<(EventRef, Event)> = drafts

@@ -310,7 +310,7 @@ pub fn draft_from_value(value: Value, at: &EventRef) -> Result<Draft, Vec<Reject
 /// all problems are returned, each naming the event by position (and line).
 pub fn parse_batch(input: &[u8]) -> Result<Vec<Draft>, Vec<Rejection>> {
     let first = input.iter().position(|b| !b.is_ascii_whitespace());
-    let values: Vec<(usize, Value)> = match first.map(|i| input[i]) {
+    let values: Vec<(usize, Submitted)> = match first.map(|i| input[i]) {
         None => {
             return Err(vec![Rejection {
                 event: EventRef::default(),
@@ -329,11 +329,15 @@ pub fn parse_batch(input: &[u8]) -> Result<Vec<Draft>, Vec<Rejection>> {
                     rule: Rule::NotJson(e.to_string()),
                 }]
             })?;
-            array.into_iter().map(|v| (0, v)).collect()
+            array
+                .into_iter()
+                .map(|v| (0, Submitted::Value(v)))
+                .collect()
         }
         Some(_) => {
             let mut values = Vec::new();
-            let mut stream = serde_json::Deserializer::from_slice(input).into_iter::<Value>();
+            let mut stream = serde_json::Deserializer::from_slice(input)
+                .into_iter::<&serde_json::value::RawValue>();
             let mut line = 1;
             let mut offset = 0;
             loop {
@@ -345,7 +349,7 @@ pub fn parse_batch(input: &[u8]) -> Result<Vec<Draft>, Vec<Rejection>> {
                 line += input[offset..start].iter().filter(|&&b| b == b'\n').count();
                 match stream.next() {
                     None => break,
-                    Some(Ok(v)) => values.push((line, v)),
+                    Some(Ok(raw)) => values.push((line, Submitted::Raw(raw))),
                     Some(Err(e)) => {
                         return Err(vec![Rejection {
                             event: EventRef {
@@ -369,11 +373,33 @@ pub fn parse_batch(input: &[u8]) -> Result<Vec<Draft>, Vec<Rejection>> {
     };
     let mut drafts = Vec::with_capacity(values.len());
     let mut rejections = Vec::new();
-    for (i, (line, value)) in values.into_iter().enumerate() {
+    for (i, (line, submitted)) in values.into_iter().enumerate() {
         let at = EventRef {
             position: Some(i + 1),
             line: (line > 0).then_some(line),
             ..EventRef::default()
+        };
+        let value = match submitted {
+            Submitted::Value(v) => v,
+            Submitted::Raw(raw) => {
+                if let Ok(FastDraft(d)) = serde_json::from_str(raw.get())
+                    && crate::validate::problems(&d).is_empty()
+                {
+                    drafts.push(d);
+                    continue;
+                }
+                match serde_json::from_str(raw.get()) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        rejections.push(Rejection {
+                            event: at,
+                            field: String::new(),
+                            rule: Rule::NotJson(e.to_string()),
+                        });
+                        continue;
+                    }
+                }
+            }
         };
         match draft_from_value(value, &at) {
             Ok(d) => drafts.push(d),
@@ -387,26 +413,58 @@ pub fn parse_batch(input: &[u8]) -> Result<Vec<Draft>, Vec<Rejection>> {
     }
 }
 
+/// One event of a submission: JSON Lines keep each event's text, for the one-pass reader.
+enum Submitted<'a> {
+    Value(Value),
+    Raw(&'a serde_json::value::RawValue),
+}
+
 /// A stored event read in one pass: `type` comes before `data` in the canonical form, so `data` is
 /// decoded straight into its payload type (other orders are buffered).
 struct FastEvent(Event);
 
 impl<'de> Deserialize<'de> for FastEvent {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<FastEvent, D::Error> {
-        d.deserialize_map(FastEventVisitor)
+        use serde::de::Error;
+        let (id, recorded_at, draft) = d.deserialize_map(FastVisitor)?;
+        Ok(FastEvent(Event {
+            id: id.ok_or_else(|| D::Error::missing_field("id"))?,
+            recorded_at: recorded_at.ok_or_else(|| D::Error::missing_field("recorded_at"))?,
+            effective: draft.effective,
+            recorded_by: draft.recorded_by,
+            source: draft.source,
+            supersedes: draft.supersedes,
+            payload: draft.payload,
+        }))
     }
 }
 
-struct FastEventVisitor;
+/// A submitted event read in one pass, for the common case of a well-formed one. Anything it
+/// refuses (including a `recorded_at`, which is the ledger's to write) is parsed again by the
+/// path-tracking reader, which names the field and the rule.
+struct FastDraft(Draft);
 
-impl<'de> serde::de::Visitor<'de> for FastEventVisitor {
-    type Value = FastEvent;
+impl<'de> Deserialize<'de> for FastDraft {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<FastDraft, D::Error> {
+        use serde::de::Error;
+        match d.deserialize_map(FastVisitor)? {
+            (_, Some(_), _) => Err(D::Error::custom("recorded_at is the ledger's to write")),
+            (_, None, draft) => Ok(FastDraft(draft)),
+        }
+    }
+}
+
+/// The envelope's fields in one pass: the id and record time as found, the rest as a draft.
+struct FastVisitor;
+
+impl<'de> serde::de::Visitor<'de> for FastVisitor {
+    type Value = (Option<EventId>, Option<DateTime<Utc>>, Draft);
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a stored event")
+        f.write_str("an event")
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<FastEvent, A::Error> {
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         use serde::de::Error;
         let (mut id, mut tag, mut effective, mut recorded_at, mut recorded_by, mut source) =
             (None, None::<String>, None, None, None, None);
@@ -452,14 +510,67 @@ impl<'de> serde::de::Visitor<'de> for FastEventVisitor {
             }
             (None, None) => return Err(A::Error::missing_field("data")),
         };
-        Ok(FastEvent(Event {
-            id: id.ok_or_else(|| A::Error::missing_field("id"))?,
+        let draft = Draft {
+            id,
             effective: effective.ok_or_else(|| A::Error::missing_field("effective"))?,
-            recorded_at: recorded_at.ok_or_else(|| A::Error::missing_field("recorded_at"))?,
             recorded_by: recorded_by.ok_or_else(|| A::Error::missing_field("recorded_by"))?,
             source: source.ok_or_else(|| A::Error::missing_field("source"))?,
             supersedes,
             payload,
-        }))
+        };
+        Ok((id, recorded_at, draft))
+    }
+}
+
+#[cfg(test)]
+mod one_pass {
+    use super::*;
+
+    /// The one-pass reader may only accept what the path-tracking reader accepts, and must read it
+    /// the same: checked on every example event and on every one-byte change of a sample of them.
+    #[test]
+    fn the_one_pass_reader_accepts_nothing_the_full_reader_refuses() {
+        let example = [
+            include_str!("../../../events/example/01-agreement-2011-13.jsonl"),
+            include_str!("../../../events/example/02-board-2014-09-25.jsonl"),
+            include_str!("../../../events/example/03-scrutiny-2017.jsonl"),
+            include_str!("../../../events/example/04-corrections.jsonl"),
+        ]
+        .concat();
+        let full = |text: &str| -> Option<Draft> {
+            let value: Value = serde_json::from_str(text).ok()?;
+            draft_from_value(value, &EventRef::default()).ok()
+        };
+        let one_pass = |text: &str| -> Option<Draft> {
+            let FastDraft(d) = serde_json::from_str(text).ok()?;
+            crate::validate::problems(&d).is_empty().then_some(d)
+        };
+        let (mut accepted, mut tried) = (0, 0);
+        for (n, line) in example.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+            assert_eq!(one_pass(line), full(line), "example line {n}");
+            assert!(one_pass(line).is_some(), "example line {n} is valid");
+            if n % 6 != 0 {
+                continue;
+            }
+            let bytes = line.as_bytes();
+            for at in 0..bytes.len() {
+                for b in [b'"', b'1', b'x', b',', b'}', b' ', b'-', b':'] {
+                    let mut changed = bytes.to_vec();
+                    changed[at] = b;
+                    let Ok(text) = std::str::from_utf8(&changed) else {
+                        continue;
+                    };
+                    tried += 1;
+                    if let Some(d) = one_pass(text) {
+                        accepted += 1;
+                        assert_eq!(Some(d), full(text), "line {n} changed at {at}: {text}");
+                    }
+                }
+            }
+        }
+        assert!(
+            tried > 10_000 && accepted > 100,
+            "{tried} tried, {accepted} accepted"
+        );
     }
 }

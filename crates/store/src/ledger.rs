@@ -295,6 +295,23 @@ impl Ledger {
             })
     }
 
+    /// Which of `ids` the ledger holds (up to its head).
+    pub fn stored_ids(
+        &self,
+        ids: impl IntoIterator<Item = EventId>,
+    ) -> Result<std::collections::HashSet<EventId>> {
+        let head = self.head()?.seq;
+        let mut found = std::collections::HashSet::new();
+        for id in ids {
+            if let Some(seq) = self.ids.get(id.0.as_bytes())?
+                && decode_seq(&seq) <= head
+            {
+                found.insert(id);
+            }
+        }
+        Ok(found)
+    }
+
     pub fn seq_of(&self, id: EventId) -> Result<Option<u64>> {
         let head = self.head()?.seq;
         Ok(self
@@ -435,11 +452,13 @@ impl Ledger {
             .into_iter()
             .map(|d| (d.id.unwrap_or_else(EventId::new_v7), d))
             .collect();
-        let estimate: usize = drafts
-            .iter()
-            .map(|(id, d)| d.clone().into_event(*id, now).canonical_bytes().len())
-            .sum();
-        self.ensure_room(estimate as u64)?;
+        // The drafts' JSON plus an envelope's id and stamp: about what the events will take.
+        let mut size = ByteCount(0);
+        for (_, d) in &drafts {
+            serde_json::to_writer(&mut size, d).map_err(|e| StoreError::Io(e.into()))?;
+            size.0 += 100;
+        }
+        self.ensure_room(size.0)?;
         let trees = (
             &self.events,
             &self.ids,
@@ -618,6 +637,19 @@ impl Ledger {
 
     pub(crate) fn derived_tree(&self) -> &Tree {
         &self.derived
+    }
+}
+
+/// A sink that only counts what is written to it.
+struct ByteCount(u64);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
