@@ -1,7 +1,8 @@
 //! SIGKILL of the real binary: `minutebook append` and `minutebook import` killed at random moments.
 //! After every kill the ledger must verify against the checkpoint taken before, hold the batch if the
 //! command reported success, and otherwise hold the whole batch or none of it. The library-level
-//! harness in `crates/store/tests/crash.rs` runs many more kills; this one proves the binary's path.
+//! harness in `crates/store/tests/crash.rs` runs many more kills; this one proves the binary's path,
+//! and that the topic index matches the log after every kill (`minutebook index check`).
 //!
 //! 20 append kills and 5 import kills in `cargo test`;
 //! `MINUTEBOOK_CRASH_KILLS=500 cargo test -p minutebook --test reliability crash -- --nocapture` for
@@ -93,6 +94,19 @@ fn verify(ledger: &Path, expect: Option<&str>) -> (u64, String) {
     (cp.split(':').next().unwrap().parse().unwrap(), cp)
 }
 
+/// The topic index matches the log (after catching up, if the kill came between an import's head
+/// and its indexing).
+fn index_sound(ledger: &Path) {
+    let (code, out, err) = run({
+        let mut c = minutebook(ledger);
+        c.args(["--json", "index", "check"]);
+        c
+    });
+    assert_eq!(code, 0, "index check failed after a kill: {out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["sound"], true, "{v:#}");
+}
+
 fn export(ledger: &Path) -> String {
     let (code, out, err) = run({
         let mut c = minutebook(ledger);
@@ -145,6 +159,7 @@ fn the_binary_killed_mid_append_or_mid_import_keeps_every_acknowledged_batch_who
             Duration::from_micros(rng.below(window)),
         );
         let (new_seq, new_cp) = verify(&ledger, Some(&checkpoint));
+        index_sound(&ledger);
         let got = ids_after(&ledger, seq);
         let ids = batch_ids(round);
         if ok {
@@ -201,6 +216,7 @@ fn the_binary_killed_mid_append_or_mid_import_keeps_every_acknowledged_batch_who
         } else {
             assert_eq!(got, full, "a partial import is visible");
             assert_eq!(export(&target), export(&ledger));
+            index_sound(&target);
             complete += 1;
         }
     }
