@@ -641,3 +641,44 @@ fn a_rejected_batch_names_its_place_and_keeps_the_batches_before_it() {
         "the first batch stays appended"
     );
 }
+
+/// A reader that stops early (`| head`) ends the command quietly, as SIGPIPE ends any Unix tool, not
+/// with a panic about a broken pipe.
+#[test]
+fn a_closed_pipe_ends_output_quietly() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let f = Fixture::new();
+    // More than a pipe holds (64 KiB), so the writer meets the closed end.
+    let big = f.root.join("big.jsonl");
+    f.run(&[
+        "generate",
+        "--events",
+        "1000",
+        "--out",
+        big.to_str().unwrap(),
+    ])
+    .success();
+    f.run(&["append", "--batch-size", "500", big.to_str().unwrap()])
+        .success();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("minutebook"))
+        .env_remove("MINUTEBOOK_LEDGER")
+        .arg("--ledger")
+        .arg(&f.ledger)
+        .args(["--json", "log"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The read end is closed here: the rest of the log has nowhere to go.
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        out.status.success() || out.status.signal() == Some(libc::SIGPIPE),
+        "{:?}: {stderr}",
+        out.status
+    );
+}

@@ -76,6 +76,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // A reader that stops early (`minutebook log | head`) ends us as it ends any Unix tool, quietly,
+    // rather than with a panic on the next print. Rust ignores SIGPIPE unless told otherwise.
+    // SAFETY: setting a signal's disposition to the default before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let out = output::Output { json: cli.json };
     let result = match cli.command {
