@@ -50,6 +50,7 @@ fn import_builds_the_index_and_answers_match_the_original() {
     json(&copy, &["import", export.to_str().unwrap()]);
     let status = json(&copy, &["index", "status"]);
     assert_eq!(status["covers"], status["head"]);
+    assert_eq!(json(&copy, &["index", "check"])["sound"], true);
     assert_eq!(answers(&copy), answers(&demo.ledger));
 }
 
@@ -130,6 +131,9 @@ fn a_lagging_index_catches_up_before_answering() {
         ledger.write_derived(writes).unwrap();
         assert_eq!(ledger.derived_keys("topic", b"").count(), 0);
     }
+    // Reported as it stands, and found wanting, before anything catches it up.
+    assert_eq!(demo.json(&["index", "status"])["covers"], 0);
+    on(&demo.ledger).args(["index", "check"]).assert().code(6);
     assert_eq!(answers(&demo.ledger), before);
     assert_eq!(demo.json(&["index", "check"])["sound"], true);
 }

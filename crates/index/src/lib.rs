@@ -32,7 +32,7 @@ pub enum IndexError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(
-        "index entry {key:?} is malformed: the index is damaged (`minutebook reindex` rebuilds it)"
+        "index entry {key:?} is malformed: the index is damaged (`minutebook index rebuild` rewrites it)"
     )]
     Malformed { key: Vec<u8> },
 }
@@ -58,6 +58,12 @@ impl<'a> Index<'a> {
         let index = Index { ledger };
         index.catch_up(progress)?;
         Ok(index)
+    }
+
+    /// The index as it stands, not caught up: for reporting on it (`coverage`, `check`) without
+    /// writing. Questions asked through it before it covers the head would miss events.
+    pub fn as_it_stands(ledger: &'a Ledger) -> Index<'a> {
+        Index { ledger }
     }
 
     pub fn coverage(&self) -> Result<Coverage> {
@@ -120,6 +126,7 @@ impl<'a> Index<'a> {
             }
         }
         flush(&mut batch, &mut expected)?;
+        progress(head, head);
         let mut found: BTreeSet<(Vec<u8>, u64)> = BTreeSet::new();
         for entry in self.ledger.derived_entries(ENTRIES, b"") {
             let (key, value) = entry?;
@@ -174,32 +181,58 @@ impl<'a> Index<'a> {
         &self,
         events: impl IntoIterator<Item = &'e Event>,
     ) -> Result<HashMap<EventId, Vec<Topic>>> {
-        let mut found: HashMap<EventId, Vec<Topic>> = HashMap::new();
+        let mut memo: HashMap<EventId, Vec<Topic>> = HashMap::new();
+        let mut ids = Vec::new();
         for event in events {
-            let mut topics: BTreeSet<Topic> = topics_of(&event.payload).into_iter().collect();
-            for target in &event.supersedes {
-                let theirs = match found.get(target) {
-                    Some(t) => t.clone(),
-                    None => self.stored_topics(*target)?,
-                };
-                topics.extend(theirs);
-            }
-            found.insert(event.id, topics.into_iter().collect());
+            self.resolve(event, &mut memo)?;
+            ids.push(event.id);
         }
-        Ok(found)
+        Ok(ids
+            .into_iter()
+            .filter_map(|id| memo.remove_entry(&id))
+            .collect())
     }
 
-    fn stored_topics(&self, target: EventId) -> Result<Vec<Topic>> {
-        let Some(seq) = self.ledger.seq_of(target)? else {
-            return Ok(Vec::new());
-        };
-        let Some(event) = self.ledger.event(seq)? else {
-            return Ok(Vec::new());
-        };
-        Ok(self
-            .batch_topics([&event])?
-            .remove(&event.id)
-            .unwrap_or_default())
+    /// Work out `event`'s topics into `memo`, following supersession back through the ledger with
+    /// an explicit stack and each event resolved once: chains of corrections can be long, and
+    /// versions that each supersede all earlier ones would otherwise be visited exponentially often.
+    fn resolve(&self, event: &Event, memo: &mut HashMap<EventId, Vec<Topic>>) -> Result<()> {
+        let mut stack = vec![event.clone()];
+        while let Some(top) = stack.last() {
+            if memo.contains_key(&top.id) {
+                stack.pop();
+                continue;
+            }
+            let mut pending = Vec::new();
+            for target in &top.supersedes {
+                if memo.contains_key(target) || pending.iter().any(|e: &Event| e.id == *target) {
+                    continue;
+                }
+                let stored = match self.ledger.seq_of(*target)? {
+                    Some(seq) => self.ledger.event(seq)?,
+                    None => None,
+                };
+                match stored {
+                    Some(e) => pending.push(e),
+                    // Neither in the batch nor the ledger: the store rejects the event.
+                    None => {
+                        memo.insert(*target, Vec::new());
+                    }
+                }
+            }
+            if pending.is_empty() {
+                let top = stack.pop().expect("the stack has a top");
+                let mut topics: BTreeSet<Topic> = topics_of(&top.payload).into_iter().collect();
+                for target in &top.supersedes {
+                    topics.extend(memo.get(target).into_iter().flatten().cloned());
+                }
+                memo.insert(top.id, topics.into_iter().collect());
+            } else {
+                // Supersession points backwards, so this terminates.
+                stack.extend(pending);
+            }
+        }
+        Ok(())
     }
 
     /// The index writes for events about to be appended (seq, event), given their topics: the
@@ -332,6 +365,9 @@ impl<'a> Index<'a> {
         expected_head: Option<u64>,
         world: Option<&mut World>,
     ) -> Result<Checked> {
+        // The entries written below move the coverage mark to the batch's end, which is only true
+        // if it stood at the head before: an append made without the index may have come between.
+        self.catch_up(|_, _| {})?;
         let head = self.ledger.head()?;
         if let Some(expected) = expected_head
             && expected != head.seq
@@ -470,10 +506,16 @@ pub fn replay(ledger: &Ledger, known_at: Option<KnownAt>) -> Result<World> {
 }
 
 fn covers(ledger: &Ledger) -> Result<u64> {
-    Ok(ledger
-        .derived(COVERS, b"")?
-        .and_then(|v| v.as_slice().try_into().ok().map(u64::from_be_bytes))
-        .unwrap_or(0))
+    match ledger.derived(COVERS, b"")? {
+        None => Ok(0),
+        Some(v) => v
+            .as_slice()
+            .try_into()
+            .map(u64::from_be_bytes)
+            .map_err(|_| IndexError::Malformed {
+                key: COVERS.as_bytes().to_vec(),
+            }),
+    }
 }
 
 fn covers_write(seq: u64) -> DerivedWrite {

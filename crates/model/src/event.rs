@@ -471,7 +471,26 @@ impl<'de> serde::de::Visitor<'de> for FastVisitor {
         let mut supersedes = Vec::new();
         let mut payload = None;
         let mut buffered: Option<Value> = None;
+        const FIELDS: [&str; 8] = [
+            "id",
+            "type",
+            "effective",
+            "recorded_at",
+            "recorded_by",
+            "source",
+            "supersedes",
+            "data",
+        ];
+        let mut seen = [false; FIELDS.len()];
         while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            // A repeated field is left to the full reader, which keeps the last: here `data` may
+            // already have been read as the first `type`.
+            if let Some(i) = FIELDS.iter().position(|f| *f == k.as_ref()) {
+                if seen[i] {
+                    return Err(A::Error::duplicate_field(FIELDS[i]));
+                }
+                seen[i] = true;
+            }
             match k.as_ref() {
                 "id" => id = Some(map.next_value()?),
                 "type" => tag = Some(map.next_value()?),
@@ -484,21 +503,7 @@ impl<'de> serde::de::Visitor<'de> for FastVisitor {
                     Some(t) => payload = Some(map.next_value_seed(crate::payload::DataSeed(t))?),
                     None => buffered = Some(map.next_value()?),
                 },
-                other => {
-                    return Err(A::Error::unknown_field(
-                        other,
-                        &[
-                            "id",
-                            "type",
-                            "effective",
-                            "recorded_at",
-                            "recorded_by",
-                            "source",
-                            "supersedes",
-                            "data",
-                        ],
-                    ));
-                }
+                other => return Err(A::Error::unknown_field(other, &FIELDS)),
             }
         }
         let tag = tag.ok_or_else(|| A::Error::missing_field("type"))?;

@@ -174,7 +174,7 @@ pub fn topics_of(p: &Payload) -> Vec<Topic> {
 }
 
 /// "As known at": the events recorded by a moment, or the first N events of the log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KnownAt {
     Time(DateTime<Utc>),
     Seq(u64),

@@ -26,9 +26,14 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
         other => other?,
     };
     let report = ledger.import(BufReader::new(input))?;
-    // The topic index covers what is appended; imported events are indexed here, before the import
-    // is reported done (a crash in between is repaired by the next command that opens the index).
-    crate::world::open_index(&ledger)?;
+    // The topic index covers what is appended; imported events are indexed here. The import is
+    // committed already, so failing to index (a full disk) is a warning: the next command that asks
+    // through the index catches it up.
+    if let Err(e) = crate::world::open_index(&ledger) {
+        eprintln!(
+            "minutebook: imported, but the index could not be built yet ({e:#}); the next query builds it"
+        );
+    }
     if out.json {
         out.json(&json!({ "imported": report.events, "head": checkpoint(report.head) }));
     } else {
