@@ -39,15 +39,7 @@ enum What {
 pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
     let ledger = Ledger::open(path)?;
     match args.what {
-        What::Status => {
-            let index = Index::as_it_stands(&ledger);
-            let c = index.coverage()?;
-            if out.json {
-                out.json(&json!({ "covers": c.covers, "head": c.head }));
-            } else {
-                println!("the index covers events 1..{} of {}", c.covers, c.head);
-            }
-        }
+        What::Status => print_coverage(&Index::as_it_stands(&ledger), out)?,
         What::Check => {
             // As it stands: an index that lags the log is reported, not silently caught up.
             let index = Index::as_it_stands(&ledger);
@@ -82,27 +74,21 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
                 );
             }
         }
-        What::Update => {
-            let index = crate::world::open_index(&ledger)?;
-            let c = index.coverage()?;
-            if out.json {
-                out.json(&json!({ "covers": c.covers, "head": c.head }));
-            } else {
-                println!("the index covers events 1..{} of {}", c.covers, c.head);
-            }
-        }
+        What::Update => print_coverage(&crate::world::open_index(&ledger)?, out)?,
         What::Rebuild => {
             let index = Index::rebuild(&ledger, crate::world::progress("indexing the ledger"))?;
-            let c = index.coverage()?;
-            if out.json {
-                out.json(&json!({ "covers": c.covers, "head": c.head }));
-            } else {
-                println!(
-                    "rebuilt the index: it covers events 1..{} of {}",
-                    c.covers, c.head
-                );
-            }
+            print_coverage(&index, out)?;
         }
+    }
+    Ok(())
+}
+
+fn print_coverage(index: &Index, out: &Output) -> anyhow::Result<()> {
+    let c = index.coverage()?;
+    if out.json {
+        out.json(&json!({ "covers": c.covers, "head": c.head }));
+    } else {
+        println!("the index covers events 1..{} of {}", c.covers, c.head);
     }
     Ok(())
 }
