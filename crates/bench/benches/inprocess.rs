@@ -29,7 +29,6 @@ fn events() -> u64 {
 fn build(dir: &std::path::Path, n: u64) -> Ledger {
     let ledger = Ledger::init(dir).expect("a new ledger");
     let index = Index::open(&ledger, |_, _| {}).expect("the index");
-    let mut world = World::new();
     let drafts: Vec<_> = Generator::new(Spec {
         events: n,
         bodies: BODIES,
@@ -39,7 +38,7 @@ fn build(dir: &std::path::Path, n: u64) -> Ledger {
     .collect();
     for batch in drafts.chunks(10_000) {
         match index
-            .append_checked(batch.to_vec(), None, Some(&mut world))
+            .append_checked(batch.to_vec(), None)
             .expect("an append")
         {
             Checked::Appended(_) => {}

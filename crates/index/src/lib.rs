@@ -356,14 +356,11 @@ pub enum Checked {
 impl<'a> Index<'a> {
     /// Check a batch against the world on its events' effective dates and append it with its index
     /// entries in one atomic, durable batch: the one write path. The check folds only the topics it
-    /// reads, unless `world` is given: a world the caller keeps in step with the log (for a stream of
-    /// large batches), which the batch is folded into. With `expected_head`, nothing is written
-    /// unless the head is still that sequence.
+    /// reads. With `expected_head`, nothing is written unless the head is still that sequence.
     pub fn append_checked(
         &self,
         mut drafts: Vec<Draft>,
         expected_head: Option<u64>,
-        world: Option<&mut World>,
     ) -> Result<Checked> {
         // The entries written below move the coverage mark to the batch's end, which is only true
         // if it stood at the head before: an append made without the index may have come between.
@@ -399,10 +396,7 @@ impl<'a> Index<'a> {
             })
             .collect();
         let topics = self.batch_topics(candidates.iter().map(|(_, e)| e))?;
-        let problems = match world {
-            Some(world) => world.check_batch(candidates, |id| stored.contains(&id)),
-            None => self.check_batch(candidates, |id| stored.contains(&id))?,
-        };
+        let problems = self.check_batch(candidates, |id| stored.contains(&id))?;
         if !problems.is_empty() {
             return Ok(Checked::Rejected(problems));
         }

@@ -8,7 +8,7 @@ use minutebook_world::DomainRejection;
 use serde_json::json;
 
 use crate::output::{Output, checkpoint};
-use crate::world::{load_world, open_index};
+use crate::world::open_index;
 
 /// Append events: one JSON event, a JSON array of events, or JSON Lines.
 ///
@@ -48,43 +48,27 @@ pub fn append_checked(
     Appender::new(ledger)?.append(drafts, expect_head)
 }
 
-/// Appends batches, each checked against the world on its events' effective dates and written with
-/// its index entries in the same atomic batch.
+/// Appends batches, each checked through the index against the world on its events' effective
+/// dates (folding only the topics the checks read, so memory and time follow the batch, not the
+/// ledger) and written with its index entries in the same atomic batch.
 pub struct Appender<'a> {
     index: Index<'a>,
-    /// For a stream of batches: one world folded once and carried from batch to batch, cheaper than
-    /// loading the topics of every batch from the index when batches are large.
-    world: Option<minutebook_world::World>,
 }
 
 impl<'a> Appender<'a> {
-    /// Checks each batch through the index: for one append, whatever the size of the ledger.
     pub fn new(ledger: &'a Ledger) -> anyhow::Result<Appender<'a>> {
         Ok(Appender {
             index: open_index(ledger)?,
-            world: None,
         })
     }
 
-    /// Folds the log once and checks every batch against that world: for streaming a large file.
-    pub fn streaming(ledger: &'a Ledger) -> anyhow::Result<Appender<'a>> {
-        Ok(Appender {
-            world: Some(load_world(ledger, None)?),
-            ..Appender::new(ledger)?
-        })
-    }
-
-    /// Check and append one batch atomically. After an error the appender must not be used again:
-    /// its world may hold the rejected batch.
+    /// Check and append one batch atomically.
     pub fn append(
         &mut self,
         drafts: Vec<Draft>,
         expect_head: Option<u64>,
     ) -> anyhow::Result<AppendReport> {
-        match self
-            .index
-            .append_checked(drafts, expect_head, self.world.as_mut())?
-        {
+        match self.index.append_checked(drafts, expect_head)? {
             Checked::Appended(report) => Ok(report),
             Checked::Rejected(problems) => Err(DomainRejected(problems).into()),
         }
@@ -114,7 +98,7 @@ fn run_in_batches(path: &Path, args: &Args, size: usize, out: &Output) -> anyhow
         Box::new(std::io::BufReader::with_capacity(1 << 20, f))
     };
     let ledger = Ledger::open(path)?;
-    let mut appender = Appender::streaming(&ledger)?;
+    let mut appender = Appender::new(&ledger)?;
     let progress = std::io::stderr().is_terminal() && !out.json;
     let (mut appended, mut present, mut batches) = (0u64, 0u64, 0u64);
     let (mut events_before, mut lines_before) = (0usize, 0usize);
