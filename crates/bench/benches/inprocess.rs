@@ -38,7 +38,7 @@ fn build(dir: &std::path::Path, n: u64) -> Ledger {
     .collect();
     for batch in drafts.chunks(10_000) {
         match index
-            .append_checked(batch.to_vec(), None)
+            .append_checked(batch.to_vec(), None, None)
             .expect("an append")
         {
             Checked::Appended(_) => {}

@@ -356,11 +356,14 @@ pub enum Checked {
 impl<'a> Index<'a> {
     /// Check a batch against the world on its events' effective dates and append it with its index
     /// entries in one atomic, durable batch: the one write path. The check folds only the topics it
-    /// reads. With `expected_head`, nothing is written unless the head is still that sequence.
+    /// reads, unless `world` is given: a whole world the caller keeps in step with the log (faster
+    /// for a stream of large batches, at about 2 KB of memory per event), which the batch is folded
+    /// into. With `expected_head`, nothing is written unless the head is still that sequence.
     pub fn append_checked(
         &self,
         mut drafts: Vec<Draft>,
         expected_head: Option<u64>,
+        world: Option<&mut World>,
     ) -> Result<Checked> {
         // The entries written below move the coverage mark to the batch's end, which is only true
         // if it stood at the head before: an append made without the index may have come between.
@@ -396,7 +399,10 @@ impl<'a> Index<'a> {
             })
             .collect();
         let topics = self.batch_topics(candidates.iter().map(|(_, e)| e))?;
-        let problems = self.check_batch(candidates, |id| stored.contains(&id))?;
+        let problems = match world {
+            Some(world) => world.check_batch(candidates, |id| stored.contains(&id)),
+            None => self.check_batch(candidates, |id| stored.contains(&id))?,
+        };
         if !problems.is_empty() {
             return Ok(Checked::Rejected(problems));
         }

@@ -63,7 +63,7 @@ fn main() -> Result<()> {
     for line in lines(&text) {
         let drafts = parse_batch(line).map_err(|r| anyhow::anyhow!("{}", r[0]))?;
         let t = Instant::now();
-        match index.append_checked(drafts, None)? {
+        match index.append_checked(drafts, None, None)? {
             Checked::Appended(_) => append_us.push(t.elapsed().as_secs_f64() * 1e6),
             Checked::Rejected(r) => bail!("single append rejected: {}", r[0]),
         }

@@ -31,6 +31,11 @@ pub struct Args {
     /// says up to which sequence) and nothing of the rejected batch is written.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     batch_size: Option<u64>,
+    /// With --batch-size: replay the ledger once and check every batch against that whole world in
+    /// memory, instead of loading each batch's topics through the index. About twice as fast for
+    /// bulk imports, but it holds about 2 KB of memory per event in the ledger (20 GB at 10 million).
+    #[arg(long, requires = "batch_size")]
+    world_in_memory: bool,
 }
 
 /// Events that break domain rules, given the world on their effective dates.
@@ -53,22 +58,37 @@ pub fn append_checked(
 /// ledger) and written with its index entries in the same atomic batch.
 pub struct Appender<'a> {
     index: Index<'a>,
+    /// `--world-in-memory`: the whole world, folded once and carried from batch to batch.
+    world: Option<minutebook_world::World>,
 }
 
 impl<'a> Appender<'a> {
     pub fn new(ledger: &'a Ledger) -> anyhow::Result<Appender<'a>> {
         Ok(Appender {
             index: open_index(ledger)?,
+            world: None,
         })
     }
 
-    /// Check and append one batch atomically.
+    /// Checks every batch against the whole world, replayed once and kept in memory.
+    pub fn with_world_in_memory(ledger: &'a Ledger) -> anyhow::Result<Appender<'a>> {
+        Ok(Appender {
+            world: Some(crate::world::load_world(ledger, None)?),
+            ..Appender::new(ledger)?
+        })
+    }
+
+    /// Check and append one batch atomically. After an error the appender must not be used again:
+    /// a world in memory may hold the rejected batch.
     pub fn append(
         &mut self,
         drafts: Vec<Draft>,
         expect_head: Option<u64>,
     ) -> anyhow::Result<AppendReport> {
-        match self.index.append_checked(drafts, expect_head)? {
+        match self
+            .index
+            .append_checked(drafts, expect_head, self.world.as_mut())?
+        {
             Checked::Appended(report) => Ok(report),
             Checked::Rejected(problems) => Err(DomainRejected(problems).into()),
         }
@@ -98,7 +118,11 @@ fn run_in_batches(path: &Path, args: &Args, size: usize, out: &Output) -> anyhow
         Box::new(std::io::BufReader::with_capacity(1 << 20, f))
     };
     let ledger = Ledger::open(path)?;
-    let mut appender = Appender::new(&ledger)?;
+    let mut appender = if args.world_in_memory {
+        Appender::with_world_in_memory(&ledger)?
+    } else {
+        Appender::new(&ledger)?
+    };
     let progress = std::io::stderr().is_terminal() && !out.json;
     let (mut appended, mut present, mut batches) = (0u64, 0u64, 0u64);
     let (mut events_before, mut lines_before) = (0usize, 0usize);
