@@ -44,7 +44,7 @@ pub struct Index<'a> {
     ledger: &'a Ledger,
 }
 
-/// How far the index reaches, as `Index::status` reports it.
+/// How far the index reaches: the last sequence its entries cover, and the head of the log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Coverage {
     pub covers: u64,
@@ -81,12 +81,12 @@ impl<'a> Index<'a> {
         while from <= head {
             let to = (from + CATCH_UP_CHUNK - 1).min(head);
             let mut events = Vec::new();
-            for stored in self.ledger.iter_from(from)? {
-                let stored = stored?;
-                if stored.seq > to {
+            for item in self.ledger.events_from(from)? {
+                let (seq, event) = item?;
+                if seq > to {
                     break;
                 }
-                events.push((stored.seq, stored.event()?));
+                events.push((seq, event));
             }
             let topics = self.batch_topics(events.iter().map(|(_, e)| e))?;
             let mut writes = entry_writes(&events, &topics);
@@ -116,10 +116,9 @@ impl<'a> Index<'a> {
             }
             Ok(())
         };
-        for stored in self.ledger.iter_from(1)? {
-            let stored = stored?;
-            let seq = stored.seq;
-            batch.push((seq, stored.event()?));
+        for item in self.ledger.events_from(1)? {
+            let (seq, event) = item?;
+            batch.push((seq, event));
             if batch.len() as u64 == CATCH_UP_CHUNK {
                 flush(&mut batch, &mut expected)?;
                 progress(seq, head);
