@@ -219,10 +219,10 @@ impl World {
         World::default()
     }
 
-    /// A world that holds only `topics`: the caller folds in (in log order) every event the index lists
-    /// for them. Questions about anything else are answered from what is there, and recorded in
-    /// [`World::missed`], so the caller can load those topics too and ask again: an answer given
-    /// with nothing missed is the whole world's answer.
+    /// A world that holds only `topics`: the caller folds in (in any order) every event the index
+    /// lists for them. Questions about anything else are answered from what is there, and recorded
+    /// for [`World::take_missed`], so the caller can load those topics too and ask again: an answer
+    /// given with nothing missed is the whole world's answer.
     pub fn partial(topics: impl IntoIterator<Item = Topic>) -> World {
         World {
             partial: Some(Partial {
