@@ -77,23 +77,31 @@ impl<'a> Index<'a> {
     /// each moving the coverage mark), so an interrupted catch-up resumes where it stopped.
     fn catch_up(&self, mut progress: impl FnMut(u64, u64)) -> Result<()> {
         let head = self.ledger.head()?.seq;
-        let mut from = covers(self.ledger)? + 1;
-        while from <= head {
-            let to = (from + CATCH_UP_CHUNK - 1).min(head);
-            let mut events = Vec::new();
-            for item in self.ledger.events_from(from)? {
-                let (seq, event) = item?;
-                if seq > to {
-                    break;
-                }
-                events.push((seq, event));
-            }
-            let topics = self.batch_topics(events.iter().map(|(_, e)| e))?;
-            let mut writes = entry_writes(&events, &topics);
+        self.in_chunks(covers(self.ledger)? + 1, |events, topics| {
+            let to = events.last().map_or(0, |(seq, _)| *seq);
+            let mut writes = entry_writes(events, topics);
             writes.push(covers_write(to));
             self.ledger.write_derived(writes)?;
             progress(to, head);
-            from = to + 1;
+            Ok(())
+        })
+    }
+
+    /// The events from `from` to the head, CATCH_UP_CHUNK at a time, each chunk with its topics.
+    fn in_chunks(
+        &self,
+        from: u64,
+        mut each: impl FnMut(&[(u64, Event)], &HashMap<EventId, Vec<Topic>>) -> Result<()>,
+    ) -> Result<()> {
+        let mut chunk = Vec::new();
+        let mut events = self.ledger.events_from(from)?.peekable();
+        while events.peek().is_some() {
+            chunk.clear();
+            for item in events.by_ref().take(CATCH_UP_CHUNK as usize) {
+                chunk.push(item?);
+            }
+            let topics = self.batch_topics(chunk.iter().map(|(_, e)| e))?;
+            each(&chunk, &topics)?;
         }
         Ok(())
     }
@@ -104,38 +112,24 @@ impl<'a> Index<'a> {
     pub fn check(&self, mut progress: impl FnMut(u64, u64)) -> Result<IndexCheck> {
         let head = self.ledger.head()?.seq;
         let mut expected: BTreeSet<(Vec<u8>, u64)> = BTreeSet::new();
-        let mut batch = Vec::new();
-        let flush = |batch: &mut Vec<(u64, Event)>,
-                     expected: &mut BTreeSet<(Vec<u8>, u64)>|
-         -> Result<()> {
-            let topics = self.batch_topics(batch.iter().map(|(_, e)| e))?;
-            for (seq, event) in batch.drain(..) {
+        self.in_chunks(1, |events, topics| {
+            for (seq, event) in events {
                 for topic in topics.get(&event.id).into_iter().flatten() {
-                    expected.insert((topic.index_key(), seq));
+                    expected.insert((topic.index_key(), *seq));
                 }
             }
+            progress(events.last().map_or(0, |(seq, _)| *seq), head);
             Ok(())
-        };
-        for item in self.ledger.events_from(1)? {
-            let (seq, event) = item?;
-            batch.push((seq, event));
-            if batch.len() as u64 == CATCH_UP_CHUNK {
-                flush(&mut batch, &mut expected)?;
-                progress(seq, head);
-            }
-        }
-        flush(&mut batch, &mut expected)?;
-        progress(head, head);
+        })?;
         let mut found: BTreeSet<(Vec<u8>, u64)> = BTreeSet::new();
         for entry in self.ledger.derived_entries(ENTRIES, b"") {
             let (key, value) = entry?;
-            let malformed = key.len() < 9 || value.is_empty() || value.len() % 8 != 0;
-            if malformed {
+            let Some(topic) = key.len().checked_sub(8).filter(|&n| n > 0) else {
                 return Err(IndexError::Malformed { key });
-            }
-            let topic = key[..key.len() - 8].to_vec();
-            for c in value.chunks_exact(8) {
-                found.insert((topic.clone(), u64::from_be_bytes(c.try_into().expect("8"))));
+            };
+            let topic = key[..topic].to_vec();
+            for seq in entry_seqs(&key, &value)? {
+                found.insert((topic.clone(), seq));
             }
         }
         let show = |pairs: Vec<&(Vec<u8>, u64)>| -> Vec<String> {
@@ -252,15 +246,10 @@ impl<'a> Index<'a> {
         let mut seqs = Vec::new();
         for entry in self.ledger.derived_entries(ENTRIES, &topic.index_key()) {
             let (key, value) = entry?;
-            if key.len() != 8 || value.is_empty() || value.len() % 8 != 0 {
+            if key.len() != 8 {
                 return Err(IndexError::Malformed { key });
             }
-            seqs.extend(
-                value
-                    .chunks_exact(8)
-                    .map(|c| u64::from_be_bytes(c.try_into().expect("8 bytes")))
-                    .filter(|&seq| seq <= limit),
-            );
+            seqs.extend(entry_seqs(&key, &value)?.filter(|&seq| seq <= limit));
         }
         Ok(seqs)
     }
@@ -296,10 +285,11 @@ impl<'a> Index<'a> {
     ) -> Result<Vec<DomainRejection>> {
         let mut loader = Loader::new(self, None)?;
         let mut held = BTreeSet::new();
+        let mut loaded: Vec<(u64, Event)> = Vec::new();
         // Checking folds the batch into the world, so every round starts from a fresh one.
         loop {
             let mut world = World::partial(held.iter().cloned());
-            for (seq, event) in &loader.loaded {
+            for (seq, event) in &loaded {
                 world.apply(*seq, event.clone());
             }
             let rejections = world.check_batch(events.clone(), &already_stored);
@@ -310,7 +300,7 @@ impl<'a> Index<'a> {
             if missed.contains(&Topic::Everything) {
                 return Ok(loader.whole_world()?.check_batch(events, &already_stored));
             }
-            loader.load(&missed)?;
+            loaded.extend(loader.load(&missed)?);
             held.extend(missed);
         }
     }
@@ -421,8 +411,6 @@ struct Loader<'i, 'a> {
     known_at: Option<KnownAt>,
     limit: u64,
     seen: HashSet<u64>,
-    /// Events loaded so far, in the order loaded.
-    loaded: Vec<(u64, Event)>,
 }
 
 impl<'i, 'a> Loader<'i, 'a> {
@@ -437,7 +425,6 @@ impl<'i, 'a> Loader<'i, 'a> {
             known_at,
             limit,
             seen: HashSet::new(),
-            loaded: Vec::new(),
         })
     }
 
@@ -451,20 +438,11 @@ impl<'i, 'a> Loader<'i, 'a> {
                 }
             }
         }
-        let mut events = Vec::with_capacity(fresh.len());
-        for seq in fresh {
-            let Some(event) = self.index.ledger.event(seq)? else {
-                continue;
-            };
-            // Record time never decreases along the log, so "recorded by T" is a prefix of it.
-            if let Some(KnownAt::Time(t)) = self.known_at
-                && event.recorded_at > t
-            {
-                continue;
-            }
-            events.push((seq, event));
+        let mut events = self.index.ledger.events_at(fresh)?;
+        // Record time never decreases along the log, so "recorded by T" is a prefix of it.
+        if let Some(KnownAt::Time(t)) = self.known_at {
+            events.retain(|(_, e)| e.recorded_at <= t);
         }
-        self.loaded.extend(events.iter().cloned());
         Ok(events)
     }
 
@@ -523,6 +501,16 @@ fn covers_write(seq: u64) -> DerivedWrite {
         key: Vec::new(),
         value: Some(seq.to_be_bytes().to_vec()),
     }
+}
+
+/// The sequence numbers an entry's value lists (u64 big-endian each, at least one).
+fn entry_seqs<'v>(key: &[u8], value: &'v [u8]) -> Result<impl Iterator<Item = u64> + 'v> {
+    if value.is_empty() || !value.len().is_multiple_of(8) {
+        return Err(IndexError::Malformed { key: key.to_vec() });
+    }
+    Ok(value
+        .chunks_exact(8)
+        .map(|c| u64::from_be_bytes(c.try_into().expect("8 bytes"))))
 }
 
 fn entry_writes(

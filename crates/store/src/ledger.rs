@@ -39,12 +39,11 @@ pub struct Ledger {
     synced: std::sync::Mutex<Synced>,
 }
 
-/// Directory listings (name, inode) as last fsynced, and blob files fsynced (sled writes a blob
-/// once and never changes it, only removes it).
+/// Directory listings (name, inode) as last fsynced. A blob in the last synced listing of
+/// `sled/blobs` was fsynced then: sled writes a blob once and never changes it, only removes it.
 #[derive(Default)]
 struct Synced {
     dirs: std::collections::HashMap<PathBuf, Listing>,
-    blobs: std::collections::HashSet<(std::ffi::OsString, u64)>,
 }
 
 type Listing = std::collections::BTreeSet<(std::ffi::OsString, u64)>;
@@ -69,11 +68,16 @@ pub struct Stored {
 
 impl Stored {
     pub fn event(&self) -> Result<Event> {
-        Event::from_slice(&self.bytes).map_err(|r| StoreError::Integrity {
-            seq: self.seq,
-            what: format!("stored event does not parse: {r}"),
-        })
+        decode_stored(self.seq, &self.bytes)
     }
+}
+
+/// The event stored at `seq`, decoded; stored bytes that do not parse are an integrity failure.
+fn decode_stored(seq: u64, bytes: &[u8]) -> Result<Event> {
+    Event::from_slice(bytes).map_err(|r| StoreError::Integrity {
+        seq,
+        what: format!("stored event does not parse: {r}"),
+    })
 }
 
 /// What an append did.
@@ -300,22 +304,25 @@ impl Ledger {
     /// The event at `seq` (`None` beyond the head), decoded; reads only the event, not its chain
     /// hash, for readers that fold events rather than check them.
     pub fn event(&self, seq: u64) -> Result<Option<Event>> {
-        if seq == 0 || seq > self.head()?.seq {
-            return Ok(None);
+        Ok(self.events_at([seq])?.pop().map(|(_, e)| e))
+    }
+
+    /// The events at `seqs` (those beyond the head left out), decoded, in the order asked: one read
+    /// of the head for all of them.
+    pub fn events_at(&self, seqs: impl IntoIterator<Item = u64>) -> Result<Vec<(u64, Event)>> {
+        let head = self.head()?.seq;
+        let mut events = Vec::new();
+        for seq in seqs.into_iter().filter(|&s| s != 0 && s <= head) {
+            let bytes = self
+                .events
+                .get(encode_seq(seq))?
+                .ok_or_else(|| StoreError::Integrity {
+                    seq,
+                    what: "event missing".into(),
+                })?;
+            events.push((seq, decode_stored(seq, &bytes)?));
         }
-        let bytes = self
-            .events
-            .get(encode_seq(seq))?
-            .ok_or_else(|| StoreError::Integrity {
-                seq,
-                what: "event missing".into(),
-            })?;
-        Event::from_slice(&bytes)
-            .map(Some)
-            .map_err(|r| StoreError::Integrity {
-                seq,
-                what: format!("stored event does not parse: {r}"),
-            })
+        Ok(events)
     }
 
     /// Which of `ids` the ledger holds (up to its head).
@@ -385,11 +392,7 @@ impl Ledger {
             .map(|entry| {
                 let (k, bytes) = entry?;
                 let seq = decode_seq(&k);
-                let event = Event::from_slice(&bytes).map_err(|r| StoreError::Integrity {
-                    seq,
-                    what: format!("stored event does not parse: {r}"),
-                })?;
-                Ok((seq, event))
+                Ok((seq, decode_stored(seq, &bytes)?))
             }))
     }
 
@@ -626,19 +629,15 @@ impl Ledger {
         let blobs = self.sled_dir.join("blobs");
         if blobs.is_dir() {
             let now = listing(&blobs)?;
-            for (name, ino) in &now {
-                if synced.blobs.contains(&(name.clone(), *ino)) {
-                    continue;
-                }
-                match sync_path(&blobs.join(name)) {
+            let before = synced.dirs.get(&blobs);
+            for entry in now.iter().filter(|e| before.is_none_or(|b| !b.contains(e))) {
+                match sync_path(&blobs.join(&entry.0)) {
                     // sled removes blobs it no longer needs; a vanished one needs no sync.
                     Err(StoreError::Sync { cause, .. })
                         if cause.kind() == std::io::ErrorKind::NotFound => {}
                     other => other?,
                 }
-                synced.blobs.insert((name.clone(), *ino));
             }
-            synced.blobs.retain(|entry| now.contains(entry));
             sync_dir_if_changed(&mut synced, &blobs, now)?;
         }
         let now = listing(&self.sled_dir)?;
@@ -743,12 +742,7 @@ fn stored_recorded_at(
     seq: u64,
 ) -> Result<DateTime<Utc>, ConflictableTransactionError<StoreError>> {
     let bytes = events.get(encode_seq(seq))?.unwrap_or_default();
-    Event::from_slice(&bytes)
+    decode_stored(seq, &bytes)
         .map(|e| e.recorded_at)
-        .map_err(|r| {
-            ConflictableTransactionError::Abort(StoreError::Integrity {
-                seq,
-                what: format!("stored event does not parse: {r}"),
-            })
-        })
+        .map_err(ConflictableTransactionError::Abort)
 }

@@ -62,7 +62,7 @@ fn rank(p: &Payload) -> u8 {
 }
 
 /// The entities a payload is about.
-pub fn entities(p: &Payload) -> Vec<Entity> {
+pub(crate) fn entities(p: &Payload) -> Vec<Entity> {
     use Entity as E;
     use Payload::*;
     match p {
