@@ -9,9 +9,10 @@ use std::io::{BufRead, Write};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::block::{self, Packer};
 use crate::error::{Result, StoreError};
 use crate::hash::{Checkpoint, Hash};
-use crate::ledger::{Ledger, encode_head, encode_seq};
+use crate::ledger::{HEAD, Ledger, TAIL, encode_head, encode_seq};
 use crate::verify::ChainChecker;
 
 /// One line of an export.
@@ -63,24 +64,32 @@ impl Ledger {
 
     fn import_lines(&self, input: impl BufRead) -> Result<ImportReport> {
         let mut reader = ExportReader::new(input);
-        let mut batch = Chunk::default();
+        let mut packer = Packer::default();
+        let mut ids = sled::Batch::default();
+        let mut pending = 0;
+        let mut tail = None;
         while let Some(line) = reader.next_line()? {
-            batch.events.insert(&encode_seq(line.seq), line.event);
-            batch.chain.insert(&encode_seq(line.seq), &line.chain.0);
-            batch
-                .ids
-                .insert(line.id.0.as_bytes(), &encode_seq(line.seq));
-            batch.len += 1;
-            batch.bytes += line.len;
-            if batch.len == IMPORT_CHUNK {
-                std::mem::take(&mut batch).apply(self)?;
+            let block = packer.push(line.seq, &line.chain, &line.event);
+            ids.insert(line.id.0.as_bytes(), &block::encode_place(line.seq, block));
+            tail = Some(block);
+            pending += 1;
+            if pending == IMPORT_CHUNK {
+                self.write_blocks(packer.take_full())?;
+                self.ids.apply_batch(std::mem::take(&mut ids))?;
+                pending = 0;
             }
         }
-        batch.apply(self)?;
+        self.write_blocks(packer.finish())?;
+        self.ids.apply_batch(ids)?;
         let head = reader.checker.tip();
-        // Flush the events before the head that commits them, then the head.
+        // Flush the events before the head that commits them, then the head and the tail together.
         self.flush()?;
-        self.meta.insert(b"head", encode_head(head))?;
+        let mut meta = sled::Batch::default();
+        meta.insert(HEAD, encode_head(head));
+        if let Some(tail) = tail {
+            meta.insert(TAIL, &encode_seq(tail));
+        }
+        self.meta.apply_batch(meta)?;
         self.flush()?;
         Ok(ImportReport {
             events: head.seq,
@@ -89,15 +98,14 @@ impl Ledger {
     }
 
     fn clear_uncommitted(&self) -> Result<()> {
-        let trees = [&self.events, &self.chain, &self.ids, self.derived_tree()];
+        let trees = [&self.log, &self.ids, self.derived_tree()];
         // A rejection before the first chunk was written leaves nothing to clear or sync.
         if trees.iter().all(|t| t.is_empty()) {
             return Ok(());
         }
-        for tree in [&self.events, &self.chain, &self.ids] {
+        for tree in trees {
             tree.clear()?;
         }
-        self.derived_tree().clear()?;
         self.flush()?;
         Ok(())
     }
@@ -118,8 +126,6 @@ struct CheckedLine {
     chain: Hash,
     id: minutebook_model::EventId,
     event: Vec<u8>,
-    /// Bytes of the line, newline included.
-    len: u64,
 }
 
 struct ExportReader<R> {
@@ -192,7 +198,6 @@ impl<R: BufRead> ExportReader<R> {
             chain: hash,
             id,
             event: bytes.to_vec(),
-            len: self.line.len() as u64,
         }))
     }
 }
@@ -203,23 +208,4 @@ fn export_line(seq: u64, chain: Hash, event: &[u8]) -> Vec<u8> {
     line.extend_from_slice(event);
     line.push(b'}');
     line
-}
-
-#[derive(Default)]
-struct Chunk {
-    events: sled::Batch,
-    chain: sled::Batch,
-    ids: sled::Batch,
-    len: usize,
-    bytes: u64,
-}
-
-impl Chunk {
-    fn apply(self, ledger: &Ledger) -> Result<()> {
-        ledger.ensure_room(self.bytes)?;
-        ledger.events.apply_batch(self.events)?;
-        ledger.chain.apply_batch(self.chain)?;
-        ledger.ids.apply_batch(self.ids)?;
-        Ok(())
-    }
 }

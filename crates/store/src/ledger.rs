@@ -8,10 +8,13 @@ use minutebook_model::{Draft, Event, EventId, EventRef, Rejection, Rule};
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::{Transactional, Tree};
 
+use crate::block::{self, Packer};
 use crate::error::{Result, StoreError};
 use crate::hash::{Checkpoint, Hash, chain_hash, leaf_hash};
 
-const HEAD: &[u8] = b"head";
+pub(crate) const HEAD: &[u8] = b"head";
+/// `meta` key of the last block's key, which the next append extends while it has room.
+pub(crate) const TAIL: &[u8] = b"tail";
 /// How long `open` waits for a busy ledger before reporting it in use: 10 × 50 ms.
 const LOCK_ATTEMPTS: u32 = 10;
 const LOCK_RETRY: std::time::Duration = std::time::Duration::from_millis(50);
@@ -21,16 +24,16 @@ const OPEN_MARGIN: u64 = 2 * 1024 * 1024;
 
 /// A ledger on disk: a directory holding a lock file and a sled database.
 ///
-/// Trees: `events` (seq -> canonical bytes), `ids` (uuid -> seq), `chain` (seq -> chain hash),
-/// `meta` (`head` -> seq ‖ hash), and `derived` (name ‖ 0 ‖ key -> value) for indexes and snapshots
-/// that later layers keep in step with the log.
+/// Trees: `log` (first seq of a block -> the block's events and chain hashes, see [`crate::block`]),
+/// `ids` (uuid -> seq ‖ block), `meta` (`head` -> seq ‖ hash, `tail` -> the last block's key), and
+/// `derived` (name ‖ 0 ‖ key -> value) for indexes and snapshots that later layers keep in step with
+/// the log.
 pub struct Ledger {
     path: PathBuf,
     sled_dir: PathBuf,
     db: sled::Db,
-    pub(crate) events: Tree,
+    pub(crate) log: Tree,
     pub(crate) ids: Tree,
-    pub(crate) chain: Tree,
     pub(crate) meta: Tree,
     derived: Tree,
     // Held for the ledger's lifetime: the OS releases it when the process ends, however it ends.
@@ -220,15 +223,15 @@ impl Ledger {
         let ledger = Ledger {
             path: path.to_owned(),
             sled_dir,
-            events: db.open_tree("events")?,
+            log: db.open_tree("log")?,
             ids: db.open_tree("ids")?,
-            chain: db.open_tree("chain")?,
             meta: db.open_tree("meta")?,
             derived: db.open_tree("derived")?,
             db,
             _lock: lock,
             synced: Default::default(),
         };
+        ledger.pack_unpacked()?;
         ledger.discard_uncommitted()?;
         Ok(ledger)
     }
@@ -237,31 +240,121 @@ impl Ledger {
     /// acknowledged, so it is removed before the ledger is used.
     fn discard_uncommitted(&self) -> Result<()> {
         let head = self.head()?.seq;
-        let beyond = |tree: &Tree| -> Result<Vec<sled::IVec>> {
-            Ok(tree
-                .range(encode_seq(head + 1)..)
-                .keys()
-                .collect::<Result<_, _>>()?)
+        let stale: Vec<sled::IVec> = self
+            .log
+            .range(encode_seq(head + 1)..)
+            .keys()
+            .collect::<Result<_, _>>()?;
+        // Blocks are written whole, so the block holding the head ends at it; checked all the same.
+        let straddling = match self.block_of(head)? {
+            Some((key, value)) => {
+                let kept = block::truncate(&value, head).map_err(|what| integrity(head, what))?;
+                (kept.len() != value.len()).then_some((key, kept))
+            }
+            None => None,
         };
-        let stale_events = beyond(&self.events)?;
-        let stale_chain = beyond(&self.chain)?;
-        if stale_events.is_empty() && stale_chain.is_empty() {
+        if stale.is_empty() && straddling.is_none() {
             return Ok(());
         }
-        for key in stale_events {
-            self.events.remove(key)?;
+        for key in stale {
+            self.log.remove(key)?;
         }
-        for key in stale_chain {
-            self.chain.remove(key)?;
+        if let Some((key, kept)) = straddling {
+            self.log.insert(encode_seq(key), kept)?;
         }
         for entry in self.ids.iter() {
-            let (id, seq) = entry?;
-            if decode_seq(&seq) > head {
+            let (id, place) = entry?;
+            if decode_seq(&place[..8]) > head {
                 self.ids.remove(id)?;
             }
         }
+        match self.block_of(head)? {
+            Some((key, _)) if head > 0 => self.meta.insert(TAIL, &encode_seq(key))?,
+            _ => self.meta.remove(TAIL)?,
+        };
         self.flush()?;
         Ok(())
+    }
+
+    /// Ledgers written before blocks kept each event under its own key in `events` and its chain
+    /// hash in `chain`, with `ids` pointing at a bare sequence number. Such a ledger is rewritten into
+    /// blocks when it is opened, byte for byte (the chain hashes are carried over, not recomputed, so
+    /// `verify` still judges the stored bytes). The old trees are dropped only once the blocks, the
+    /// id entries and the tail are durable; an upgrade cut short is started again at the next open.
+    fn pack_unpacked(&self) -> Result<()> {
+        let names = self.db.tree_names();
+        let has = |name: &[u8]| names.iter().any(|n| n.as_ref() == name);
+        if !has(b"events") && !has(b"chain") {
+            return Ok(());
+        }
+        let events = self.db.open_tree("events")?;
+        let chain = self.db.open_tree("chain")?;
+        if !events.is_empty() {
+            let head = self.head()?.seq;
+            self.log.clear()?;
+            let mut packer = Packer::default();
+            let mut starts = Vec::new();
+            for entry in events.range(..=encode_seq(head)) {
+                let (key, bytes) = entry?;
+                let seq = decode_seq(&key);
+                let hash = chain
+                    .get(&key)?
+                    .and_then(|h| Hash::from_slice(&h))
+                    .ok_or_else(|| integrity(seq, "chain hash missing or malformed"))?;
+                let block = packer.push(seq, &hash, &bytes);
+                if starts.last() != Some(&block) {
+                    starts.push(block);
+                }
+                if seq.is_multiple_of(1024) {
+                    self.write_blocks(packer.take_full())?;
+                }
+            }
+            let last = starts.last().copied();
+            self.write_blocks(packer.finish())?;
+            let mut batch = sled::Batch::default();
+            for entry in self.ids.iter() {
+                let (id, value) = entry?;
+                // An upgrade started again finds some entries already rewritten: both start with the seq.
+                let seq = decode_seq(&value[..8.min(value.len())]);
+                match starts.partition_point(|&s| s <= seq) {
+                    0 => batch.remove(id),
+                    _ if seq > head => batch.remove(id),
+                    i => batch.insert(id, &block::encode_place(seq, starts[i - 1])),
+                }
+            }
+            self.ids.apply_batch(batch)?;
+            if let Some(last) = last {
+                self.meta.insert(TAIL, &encode_seq(last))?;
+            }
+            self.flush()?;
+        }
+        self.db.drop_tree("events")?;
+        self.db.drop_tree("chain")?;
+        self.flush()
+    }
+
+    /// Write blocks outside a transaction (import, the layout upgrade), checking for room first.
+    pub(crate) fn write_blocks(&self, blocks: Vec<(u64, Vec<u8>)>) -> Result<()> {
+        if blocks.is_empty() {
+            return Ok(());
+        }
+        self.ensure_room(blocks.iter().map(|(_, b)| b.len() as u64).sum())?;
+        let mut batch = sled::Batch::default();
+        for (key, value) in blocks {
+            batch.insert(&encode_seq(key), value);
+        }
+        Ok(self.log.apply_batch(batch)?)
+    }
+
+    /// The key and value of the block that holds `seq`, or would: the last block starting at or
+    /// before it.
+    pub(crate) fn block_of(&self, seq: u64) -> Result<Option<(u64, sled::IVec)>> {
+        Ok(self
+            .log
+            .range(..=encode_seq(seq))
+            .next_back()
+            .transpose()?
+            .map(|(k, v)| (decode_seq(&k), v)))
     }
 
     pub fn path(&self) -> &Path {
@@ -281,46 +374,30 @@ impl Ledger {
         if seq == 0 || seq > self.head()?.seq {
             return Ok(None);
         }
-        let (Some(bytes), Some(chain)) = (
-            self.events.get(encode_seq(seq))?,
-            self.chain.get(encode_seq(seq))?,
-        ) else {
-            return Err(StoreError::Integrity {
+        BlockReader::new(&self.log)
+            .with_record(seq, |r| Stored {
                 seq,
-                what: "event or chain hash missing".into(),
-            });
-        };
-        let chain = Hash::from_slice(&chain).ok_or_else(|| StoreError::Integrity {
-            seq,
-            what: "chain hash is not 32 bytes".into(),
-        })?;
-        Ok(Some(Stored {
-            seq,
-            chain,
-            bytes: bytes.to_vec(),
-        }))
+                chain: r.chain,
+                bytes: r.bytes.to_vec(),
+            })
+            .map(Some)
     }
 
-    /// The event at `seq` (`None` beyond the head), decoded; reads only the event, not its chain
-    /// hash, for readers that fold events rather than check them.
+    /// The event at `seq` (`None` beyond the head), decoded; for readers that fold events rather
+    /// than check them.
     pub fn event(&self, seq: u64) -> Result<Option<Event>> {
         Ok(self.events_at([seq])?.pop().map(|(_, e)| e))
     }
 
     /// The events at `seqs` (those beyond the head left out), decoded, in the order asked: one read
-    /// of the head for all of them.
+    /// of the head for all of them, and one read of a block for neighbours in it.
     pub fn events_at(&self, seqs: impl IntoIterator<Item = u64>) -> Result<Vec<(u64, Event)>> {
         let head = self.head()?.seq;
+        let mut reader = BlockReader::new(&self.log);
         let mut events = Vec::new();
         for seq in seqs.into_iter().filter(|&s| s != 0 && s <= head) {
-            let bytes = self
-                .events
-                .get(encode_seq(seq))?
-                .ok_or_else(|| StoreError::Integrity {
-                    seq,
-                    what: "event missing".into(),
-                })?;
-            events.push((seq, decode_stored(seq, &bytes)?));
+            let event = reader.with_record(seq, |r| decode_stored(seq, r.bytes))??;
+            events.push((seq, event));
         }
         Ok(events)
     }
@@ -333,9 +410,7 @@ impl Ledger {
         let head = self.head()?.seq;
         let mut found = std::collections::HashSet::new();
         for id in ids {
-            if let Some(seq) = self.ids.get(id.0.as_bytes())?
-                && decode_seq(&seq) <= head
-            {
+            if self.place_of(id, head)?.is_some() {
                 found.insert(id);
             }
         }
@@ -344,11 +419,20 @@ impl Ledger {
 
     pub fn seq_of(&self, id: EventId) -> Result<Option<u64>> {
         let head = self.head()?.seq;
-        Ok(self
-            .ids
-            .get(id.0.as_bytes())?
-            .map(|v| decode_seq(&v))
-            .filter(|&s| s <= head))
+        Ok(self.place_of(id, head)?.map(|(seq, _)| seq))
+    }
+
+    /// Where the event with `id` is stored, `(seq, block)`, if it is at or before `head`.
+    fn place_of(&self, id: EventId, head: u64) -> Result<Option<(u64, u64)>> {
+        match self.ids.get(id.0.as_bytes())? {
+            None => Ok(None),
+            Some(v) => {
+                let place = block::decode_place(&v).ok_or_else(|| {
+                    integrity(head, format!("the id index entry of {id} is malformed"))
+                })?;
+                Ok((place.0 <= head).then_some(place))
+            }
+        }
     }
 
     /// Events from `from` (inclusive) to the head, oldest first.
@@ -356,27 +440,13 @@ impl Ledger {
         &self,
         from: u64,
     ) -> Result<impl DoubleEndedIterator<Item = Result<Stored>> + '_> {
-        let head = self.head()?.seq;
-        Ok(self
-            .events
-            .range(encode_seq(from.max(1))..=encode_seq(head))
-            .map(move |entry| {
-                let (k, bytes) = entry?;
-                let seq = decode_seq(&k);
-                let chain = self
-                    .chain
-                    .get(&k)?
-                    .and_then(|c| Hash::from_slice(&c))
-                    .ok_or_else(|| StoreError::Integrity {
-                        seq,
-                        what: "chain hash missing or malformed".into(),
-                    })?;
-                Ok(Stored {
-                    seq,
-                    chain,
-                    bytes: bytes.to_vec(),
-                })
-            }))
+        self.records_from(from, |r| {
+            Ok(Stored {
+                seq: r.seq,
+                chain: r.chain,
+                bytes: r.bytes.to_vec(),
+            })
+        })
     }
 
     /// Events from `from` (inclusive) to the head, decoded, oldest first, without their chain hashes:
@@ -385,14 +455,36 @@ impl Ledger {
         &self,
         from: u64,
     ) -> Result<impl DoubleEndedIterator<Item = Result<(u64, Event)>> + '_> {
+        self.records_from(from, |r| Ok((r.seq, decode_stored(r.seq, r.bytes)?)))
+    }
+
+    /// `read` of every record from `from` (inclusive) to the head, oldest first, a block at a time.
+    fn records_from<T: 'static>(
+        &self,
+        from: u64,
+        read: impl Fn(block::Record) -> Result<T> + 'static,
+    ) -> Result<impl DoubleEndedIterator<Item = Result<T>> + '_> {
         let head = self.head()?.seq;
+        let from = from.max(1);
+        let start = self.block_of(from)?.map_or(from, |(key, _)| key);
         Ok(self
-            .events
-            .range(encode_seq(from.max(1))..=encode_seq(head))
-            .map(|entry| {
-                let (k, bytes) = entry?;
-                let seq = decode_seq(&k);
-                Ok((seq, decode_stored(seq, &bytes)?))
+            .log
+            .range(encode_seq(start)..=encode_seq(head.max(start)))
+            .flat_map(move |entry| {
+                let mut out = Vec::new();
+                match entry {
+                    Err(e) => out.push(Err(e.into())),
+                    Ok((key, value)) => {
+                        for record in block::records(&value) {
+                            match record {
+                                Err(what) => out.push(Err(integrity(decode_seq(&key), what))),
+                                Ok(r) if r.seq < from || r.seq > head => {}
+                                Ok(r) => out.push(read(r)),
+                            }
+                        }
+                    }
+                }
+                out
             }))
     }
 
@@ -485,14 +577,8 @@ impl Ledger {
             size.0 += 100;
         }
         self.ensure_room(size.0)?;
-        let trees = (
-            &self.events,
-            &self.ids,
-            &self.chain,
-            &self.meta,
-            &self.derived,
-        );
-        let result = trees.transaction(|(events, ids, chain, meta, derived)| {
+        let trees = (&self.log, &self.ids, &self.meta, &self.derived);
+        let result = trees.transaction(|(log, ids, meta, derived)| {
             let head = meta
                 .get(HEAD)?
                 .and_then(|v| decode_head(&v))
@@ -505,10 +591,19 @@ impl Ledger {
                     actual: head.seq,
                 }));
             }
-            let recorded_at = match head.seq {
-                0 => now,
-                seq => now.max(stored_recorded_at(events, seq)?),
+            let tail = match meta.get(TAIL)? {
+                Some(key) => {
+                    let key = decode_seq(&key);
+                    Some((key, log.get(encode_seq(key))?.unwrap_or_default().to_vec()))
+                }
+                None => None,
             };
+            let recorded_at = match (head.seq, &tail) {
+                (0, _) => now,
+                (seq, Some((_, block))) => now.max(stored_recorded_at(block, seq)?),
+                (seq, None) => return Err(abort(integrity(seq, "the tail block is not recorded"))),
+            };
+            let mut packer = Packer::resume(tail);
             let mut report = AppendReport::default();
             let mut rejections = Vec::new();
             let mut batch_ids = std::collections::HashSet::new();
@@ -536,17 +631,13 @@ impl Ledger {
                         reject("supersedes", Rule::UnknownSuperseded(*target));
                     }
                 }
-                if let Some(seq) = lookup(ids, *id, head.seq)? {
-                    let stored = events
-                        .get(encode_seq(seq))?
-                        .map(|v| v.to_vec())
-                        .unwrap_or_default();
-                    let existing = Event::from_slice(&stored).map_err(|r| {
-                        ConflictableTransactionError::Abort(StoreError::Integrity {
-                            seq,
-                            what: format!("stored event does not parse: {r}"),
-                        })
-                    })?;
+                if let Some((seq, key)) = lookup(ids, *id, head.seq)? {
+                    let block = log.get(encode_seq(key))?.unwrap_or_default();
+                    let stored = block::find(&block, seq)
+                        .map_err(|what| abort(integrity(seq, what)))?
+                        .ok_or_else(|| abort(integrity(seq, "event missing")))?
+                        .bytes;
+                    let existing = decode_stored(seq, stored).map_err(abort)?;
                     let again = draft.clone().into_event(*id, existing.recorded_at);
                     if again.canonical_bytes() == stored {
                         report.already_present.push((seq, *id));
@@ -561,9 +652,8 @@ impl Ledger {
                     seq: tip.seq + 1,
                     hash: chain_hash(tip.hash, leaf_hash(&bytes)),
                 };
-                events.insert(&encode_seq(tip.seq), bytes)?;
-                chain.insert(&encode_seq(tip.seq), &tip.hash.0)?;
-                ids.insert(id.0.as_bytes(), &encode_seq(tip.seq))?;
+                let key = packer.push(tip.seq, &tip.hash, &bytes);
+                ids.insert(id.0.as_bytes(), &block::encode_place(tip.seq, key))?;
                 report.appended.push((tip.seq, *id));
                 fresh.push((tip.seq, event));
             }
@@ -571,6 +661,15 @@ impl Ledger {
                 return Err(ConflictableTransactionError::Abort(StoreError::Rejected(
                     rejections,
                 )));
+            }
+            if !fresh.is_empty() {
+                let blocks = packer.finish();
+                if let Some((last, _)) = blocks.last() {
+                    meta.insert(TAIL, &encode_seq(*last))?;
+                }
+                for (key, value) in blocks {
+                    log.insert(&encode_seq(key), value)?;
+                }
             }
             for w in derive(&fresh) {
                 let key = derived_key(w.name, &w.key);
@@ -649,17 +748,57 @@ impl Ledger {
     /// prove tampering is detected.
     #[cfg(feature = "tamper")]
     pub fn tamper_with_event(&self, seq: u64, bytes: &[u8]) -> Result<()> {
-        self.events.insert(encode_seq(seq), bytes)?;
+        let (_, chain) = self.tamper_record(seq)?.expect("the event is stored");
+        self.tamper_set_record(seq, Some((bytes.to_vec(), chain)))?;
         self.flush()
     }
 
-    /// Raw access to one of the trees (`events`, `chain`, `ids`, `meta`), bypassing every check:
-    /// only for tests that delete, duplicate, reorder or truncate stored events.
+    /// The stored bytes and chain hash at `seq`, read past every check: only for tamper tests.
+    #[cfg(feature = "tamper")]
+    pub fn tamper_record(&self, seq: u64) -> Result<Option<(Vec<u8>, Hash)>> {
+        let Some((_, value)) = self.block_of(seq)? else {
+            return Ok(None);
+        };
+        Ok(block::find(&value, seq)
+            .map_err(|what| integrity(seq, what))?
+            .map(|r| (r.bytes.to_vec(), r.chain)))
+    }
+
+    /// Put, replace or (with `None`) remove the record at `seq` inside its block, bypassing every
+    /// check and leaving hashes, ids and head as they are: only for tests that delete, duplicate,
+    /// reorder or truncate stored events.
+    #[cfg(feature = "tamper")]
+    pub fn tamper_set_record(&self, seq: u64, record: Option<(Vec<u8>, Hash)>) -> Result<()> {
+        let (key, old) = match self.block_of(seq)? {
+            Some((key, value)) => (key, value.to_vec()),
+            None => (seq, Vec::new()),
+        };
+        let mut new = Vec::new();
+        let mut put = record;
+        for r in block::records(&old) {
+            let r = r.map_err(|what| integrity(seq, what))?;
+            if r.seq > seq
+                && let Some((bytes, chain)) = put.take()
+            {
+                block::push(&mut new, seq, &chain, &bytes);
+            }
+            if r.seq != seq {
+                block::push(&mut new, r.seq, &r.chain, r.bytes);
+            }
+        }
+        if let Some((bytes, chain)) = put {
+            block::push(&mut new, seq, &chain, &bytes);
+        }
+        // A block emptied here is kept, empty, so that putting its records back puts them where
+        // they were.
+        self.log.insert(encode_seq(key), new)?;
+        Ok(())
+    }
+
+    /// Raw access to the `ids` or `meta` tree, bypassing every check: only for tamper tests.
     #[cfg(feature = "tamper")]
     pub fn tamper_tree(&self, name: &str) -> &Tree {
         match name {
-            "events" => &self.events,
-            "chain" => &self.chain,
             "ids" => &self.ids,
             "meta" => &self.meta,
             other => panic!("no tree {other}"),
@@ -730,19 +869,122 @@ fn lookup(
     ids: &TransactionalTree,
     id: EventId,
     head: u64,
-) -> Result<Option<u64>, ConflictableTransactionError<StoreError>> {
-    Ok(ids
-        .get(id.0.as_bytes())?
-        .map(|v| decode_seq(&v))
-        .filter(|&s| s <= head))
+) -> Result<Option<(u64, u64)>, ConflictableTransactionError<StoreError>> {
+    match ids.get(id.0.as_bytes())? {
+        None => Ok(None),
+        Some(v) => {
+            let place = block::decode_place(&v).ok_or_else(|| {
+                abort(integrity(
+                    head,
+                    format!("the id index entry of {id} is malformed"),
+                ))
+            })?;
+            Ok((place.0 <= head).then_some(place))
+        }
+    }
 }
 
+/// The record time of event `seq`, the last in the tail block `block`.
 fn stored_recorded_at(
-    events: &TransactionalTree,
+    block: &[u8],
     seq: u64,
 ) -> Result<DateTime<Utc>, ConflictableTransactionError<StoreError>> {
-    let bytes = events.get(encode_seq(seq))?.unwrap_or_default();
-    decode_stored(seq, &bytes)
+    let record = block::find(block, seq)
+        .map_err(|what| abort(integrity(seq, what)))?
+        .ok_or_else(|| abort(integrity(seq, "the head event is not in the tail block")))?;
+    decode_stored(seq, record.bytes)
         .map(|e| e.recorded_at)
-        .map_err(ConflictableTransactionError::Abort)
+        .map_err(abort)
+}
+
+pub(crate) fn integrity(seq: u64, what: impl Into<String>) -> StoreError {
+    StoreError::Integrity {
+        seq,
+        what: what.into(),
+    }
+}
+
+fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
+    ConflictableTransactionError::Abort(e)
+}
+
+/// Reads records by sequence number, keeping the last block read, so reads of neighbours in one
+/// block touch sled once.
+struct BlockReader<'a> {
+    log: &'a Tree,
+    block: Option<sled::IVec>,
+}
+
+impl<'a> BlockReader<'a> {
+    fn new(log: &'a Tree) -> Self {
+        BlockReader { log, block: None }
+    }
+
+    fn with_record<T>(&mut self, seq: u64, read: impl FnOnce(block::Record) -> T) -> Result<T> {
+        if let Some(block) = &self.block
+            && let Ok(Some(record)) = block::find(block, seq)
+        {
+            return Ok(read(record));
+        }
+        let block = self
+            .log
+            .range(..=encode_seq(seq))
+            .next_back()
+            .transpose()?
+            .map(|(_, v)| v)
+            .ok_or_else(|| integrity(seq, "event missing"))?;
+        let record = block::find(&block, seq)
+            .map_err(|what| integrity(seq, what))?
+            .ok_or_else(|| integrity(seq, "event missing"))?;
+        let out = read(record);
+        self.block = Some(block);
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(n: usize) -> Draft {
+        let line = format!(
+            r#"{{"type":"person_registered","effective":"2014-09-25","recorded_by":"clerk","source":{{"document":"minutes"}},"data":{{"person":"p{n}","name":"Person {n}"}}}}"#
+        );
+        minutebook_model::parse_batch(line.as_bytes())
+            .unwrap()
+            .remove(0)
+    }
+
+    #[test]
+    fn appends_one_at_a_time_fill_the_last_block_before_starting_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::init(&dir.path().join("l")).unwrap();
+        for n in 0..60 {
+            ledger.append(vec![person(n)], None).unwrap();
+        }
+        let bytes: usize = ledger
+            .iter_from(1)
+            .unwrap()
+            .map(|s| s.unwrap().bytes.len())
+            .sum();
+        let blocks = ledger.log.len();
+        // Each block but the last holds at least BLOCK_BYTES of records.
+        assert!(
+            blocks <= bytes / block::BLOCK_BYTES + 1,
+            "{blocks} blocks for {bytes} bytes"
+        );
+        assert!(blocks > 1);
+        ledger.verify(None).unwrap();
+        let seqs = [60, 1, 33, 34, 2];
+        let got: Vec<u64> = ledger
+            .events_at(seqs)
+            .unwrap()
+            .iter()
+            .map(|(s, _)| *s)
+            .collect();
+        assert_eq!(got, seqs);
+        for seq in 1..=60 {
+            assert_eq!(ledger.get(seq).unwrap().unwrap().seq, seq);
+        }
+    }
 }

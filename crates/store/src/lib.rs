@@ -5,6 +5,7 @@
 //! checks what any log must (ids, supersession targets, optimistic concurrency) and nothing about
 //! governance: it must not depend on projections, rules or the terminal.
 
+mod block;
 mod error;
 mod export;
 mod hash;

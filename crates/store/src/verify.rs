@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use minutebook_model::EventId;
 
+use crate::block;
 use crate::error::{Result, StoreError};
 use crate::hash::{Checkpoint, Hash, chain_hash, leaf_hash};
 use crate::ledger::{Ledger, decode_seq, encode_seq};
@@ -85,40 +86,43 @@ impl Ledger {
         let head = self.head()?;
         let mut checker = ChainChecker::new();
         let mut bytes_read = 0u64;
-        let mut stored_chain = self.chain.iter();
-        for entry in self.events.range(..=encode_seq(head.seq)) {
-            let (key, bytes) = entry?;
-            let seq = checker.tip().seq + 1;
-            let integrity = |what: String| StoreError::Integrity { seq, what };
-            if decode_seq(&key) != seq {
-                return Err(integrity(format!(
-                    "missing; the next stored event is {}",
-                    decode_seq(&key)
-                )));
-            }
-            let (hash, id) = checker.next(&bytes).map_err(integrity)?;
-            match stored_chain.next().transpose()? {
-                Some((k, h)) if decode_seq(&k) == seq && h.as_ref() == hash.0 => {}
-                _ => {
+        for entry in self.log.range(..=encode_seq(head.seq)) {
+            let (key, value) = entry?;
+            let block_key = decode_seq(&key);
+            for record in block::records(&value) {
+                let seq = checker.tip().seq + 1;
+                let integrity = |what: String| StoreError::Integrity { seq, what };
+                let record = record.map_err(|what| integrity(what.into()))?;
+                if record.seq > head.seq {
+                    break;
+                }
+                if record.seq != seq {
+                    return Err(integrity(format!(
+                        "missing; the next stored event is {}",
+                        record.seq
+                    )));
+                }
+                let (hash, id) = checker.next(record.bytes).map_err(integrity)?;
+                if record.chain != hash {
                     return Err(integrity(
                         "the stored chain hash does not match the event's bytes".into(),
                     ));
                 }
-            }
-            match self.ids.get(id.0.as_bytes())? {
-                Some(s) if decode_seq(&s) == seq => {}
-                _ => {
-                    return Err(integrity(format!(
-                        "the id index does not point event {id} here"
-                    )));
+                match self.ids.get(id.0.as_bytes())? {
+                    Some(place) if block::decode_place(&place) == Some((seq, block_key)) => {}
+                    _ => {
+                        return Err(integrity(format!(
+                            "the id index does not point event {id} here"
+                        )));
+                    }
                 }
+                if expect.is_some_and(|cp| cp.seq == seq && cp.hash != hash) {
+                    return Err(integrity(
+                        "the log differs from the expected checkpoint here".into(),
+                    ));
+                }
+                bytes_read += record.bytes.len() as u64;
             }
-            if expect.is_some_and(|cp| cp.seq == seq && cp.hash != hash) {
-                return Err(integrity(
-                    "the log differs from the expected checkpoint here".into(),
-                ));
-            }
-            bytes_read += bytes.len() as u64;
         }
         let tip = checker.tip();
         if tip.seq < head.seq {

@@ -298,3 +298,69 @@ fn a_ledger_reopens_with_its_events() {
         Err(StoreError::AlreadyExists { .. })
     ));
 }
+
+/// A ledger in the layout before blocks: one `events` key and one `chain` key per event, and `ids`
+/// pointing at a bare sequence number. Written with sled directly, from an export of `source`.
+fn write_unpacked_layout(source: &Ledger, dir: &std::path::Path) {
+    let db = sled::open(dir.join("sled")).unwrap();
+    let (events, chain, ids, meta) = (
+        db.open_tree("events").unwrap(),
+        db.open_tree("chain").unwrap(),
+        db.open_tree("ids").unwrap(),
+        db.open_tree("meta").unwrap(),
+    );
+    for stored in source.iter_from(1).unwrap() {
+        let stored = stored.unwrap();
+        let key = stored.seq.to_be_bytes();
+        events.insert(key, stored.bytes.clone()).unwrap();
+        chain.insert(key, &stored.chain.0).unwrap();
+        ids.insert(stored.event().unwrap().id.0.as_bytes(), &key)
+            .unwrap();
+    }
+    let head = source.head().unwrap();
+    let mut value = head.seq.to_be_bytes().to_vec();
+    value.extend_from_slice(&head.hash.0);
+    meta.insert("head", value).unwrap();
+    // An upgrade cut short before: a stray block, and one id entry already rewritten.
+    db.open_tree("log")
+        .unwrap()
+        .insert(5u64.to_be_bytes(), &b"junk"[..])
+        .unwrap();
+    let (id, seq) = ids.first().unwrap().unwrap();
+    let mut rewritten = seq.to_vec();
+    rewritten.extend_from_slice(&99u64.to_be_bytes());
+    ids.insert(id, rewritten).unwrap();
+    db.flush().unwrap();
+}
+
+#[test]
+fn a_ledger_in_the_layout_before_blocks_is_packed_when_opened_and_keeps_every_byte() {
+    let (dir, source) = fresh();
+    for chunk in (0..40).collect::<Vec<_>>().chunks(7) {
+        let batch: Vec<_> = chunk
+            .iter()
+            .map(|i| person(&format!("p{i}"), None))
+            .collect();
+        source.append(drafts(&batch), None).unwrap();
+    }
+    let mut before = Vec::new();
+    let head = source.export(&mut before).unwrap();
+    let old = dir.path().join("old");
+    write_unpacked_layout(&source, &old);
+    drop(source);
+
+    let ledger = Ledger::open(&old).unwrap();
+    assert_eq!(ledger.verify(Some(head)).unwrap().events, 40);
+    let mut after = Vec::new();
+    ledger.export(&mut after).unwrap();
+    assert_eq!(after, before, "the upgrade changed what the log holds");
+    let appended = ledger
+        .append(drafts(&[person("late", None)]), Some(40))
+        .unwrap();
+    assert_eq!(appended.head.seq, 41);
+    ledger.verify(None).unwrap();
+    drop(ledger);
+    let db = sled::open(old.join("sled")).unwrap();
+    let names: Vec<_> = db.tree_names().into_iter().map(|n| n.to_vec()).collect();
+    assert!(!names.contains(&b"events".to_vec()) && !names.contains(&b"chain".to_vec()));
+}

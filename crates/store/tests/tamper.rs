@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use minutebook_model::{Draft, EventId, parse_batch};
-use minutebook_store::{Checkpoint, Ledger, StoreError, check_export};
+use minutebook_store::{Checkpoint, Hash, Ledger, StoreError, check_export};
 use serde_json::json;
 
 #[path = "common/seeded.rs"]
@@ -213,20 +213,15 @@ fn every_change_to_an_export_is_detected_where_it_was_made() {
     );
 }
 
-fn get(ledger: &Ledger, tree: &str, seq: u64) -> Option<Vec<u8>> {
-    ledger
-        .tamper_tree(tree)
-        .get(seq.to_be_bytes())
-        .unwrap()
-        .map(|v| v.to_vec())
+/// The stored bytes and chain hash at `seq`.
+type Record = Option<(Vec<u8>, Hash)>;
+
+fn get(ledger: &Ledger, seq: u64) -> Record {
+    ledger.tamper_record(seq).unwrap()
 }
 
-fn put(ledger: &Ledger, tree: &str, seq: u64, value: Option<Vec<u8>>) {
-    let t = ledger.tamper_tree(tree);
-    match value {
-        Some(v) => t.insert(seq.to_be_bytes(), v).unwrap(),
-        None => t.remove(seq.to_be_bytes()).unwrap(),
-    };
+fn put(ledger: &Ledger, seq: u64, record: Record) {
+    ledger.tamper_set_record(seq, record).unwrap()
 }
 
 #[test]
@@ -240,60 +235,57 @@ fn every_change_to_stored_events_is_detected_by_verify_and_by_import_of_their_ex
     let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
     let n = cases();
     for case in 0..n {
-        // Every tree entry a case touches, to be put back afterwards.
-        let mut saved: Vec<(&str, u64, Option<Vec<u8>>)> = Vec::new();
-        let mut save =
-            |tree: &'static str, seq: u64| saved.push((tree, seq, get(&ledger, tree, seq)));
+        // Every stored record a case touches, to be put back afterwards.
+        let mut saved: Vec<(u64, Record)> = Vec::new();
+        let mut save = |seq: u64| saved.push((seq, get(&ledger, seq)));
         let k = 1 + rng.below(n_events as usize) as u64;
         let (kind, at, cut) = match rng.below(6) {
             0 => {
-                save("events", k);
-                let mut bytes = get(&ledger, "events", k).unwrap();
+                save(k);
+                let (mut bytes, chain) = get(&ledger, k).unwrap();
                 let pos = rng.below(bytes.len());
                 bytes[pos] = (bytes[pos] as usize + 1 + rng.below(255)) as u8;
-                put(&ledger, "events", k, Some(bytes));
+                put(&ledger, k, Some((bytes, chain)));
                 ("event byte changed", k, false)
             }
             1 => {
-                save("chain", k);
-                let mut bytes = get(&ledger, "chain", k).unwrap();
-                let pos = rng.below(bytes.len());
-                bytes[pos] ^= 1 << rng.below(8);
-                put(&ledger, "chain", k, Some(bytes));
+                save(k);
+                let (bytes, mut chain) = get(&ledger, k).unwrap();
+                let pos = rng.below(chain.0.len());
+                chain.0[pos] ^= 1 << rng.below(8);
+                put(&ledger, k, Some((bytes, chain)));
                 ("chain hash bit flipped", k, false)
             }
             2 => {
-                save("events", k);
-                put(&ledger, "events", k, None);
+                save(k);
+                put(&ledger, k, None);
                 // Deleting the last event is cutting the tail by one.
                 ("event deleted", k, k == n_events)
             }
             3 => {
                 let i = 1 + rng.below(n_events as usize - 1) as u64;
                 let j = i + 1 + rng.below((n_events - i) as usize) as u64;
-                save("events", j);
-                put(&ledger, "events", j, get(&ledger, "events", i));
+                save(j);
+                let (bytes, _) = get(&ledger, i).unwrap();
+                let (_, chain) = get(&ledger, j).unwrap();
+                put(&ledger, j, Some((bytes, chain)));
                 ("event duplicated over a later one", j, false)
             }
             4 => {
                 let i = 1 + rng.below(n_events as usize - 1) as u64;
                 let j = i + 1 + rng.below((n_events - i) as usize) as u64;
-                for tree in ["events", "chain"] {
-                    save(tree, i);
-                    save(tree, j);
-                    let (a, b) = (get(&ledger, tree, i), get(&ledger, tree, j));
-                    put(&ledger, tree, i, b);
-                    put(&ledger, tree, j, a);
-                }
+                save(i);
+                save(j);
+                let (a, b) = (get(&ledger, i), get(&ledger, j));
+                put(&ledger, i, b);
+                put(&ledger, j, a);
                 ("events and their hashes reordered", i, false)
             }
             _ => {
                 // Cut the tail from k on, keeping the head: the head then names events that are gone.
                 for seq in k..=n_events {
-                    for tree in ["events", "chain"] {
-                        save(tree, seq);
-                        put(&ledger, tree, seq, None);
-                    }
+                    save(seq);
+                    put(&ledger, seq, None);
                 }
                 ("tail cut", k, true)
             }
@@ -332,8 +324,8 @@ fn every_change_to_stored_events_is_detected_by_verify_and_by_import_of_their_ex
                 other.map(|r| r.head)
             ),
         }
-        for (tree, seq, value) in saved.into_iter().rev() {
-            put(&ledger, tree, seq, value);
+        for (seq, record) in saved.into_iter().rev() {
+            put(&ledger, seq, record);
         }
         if case % 100 == 0 {
             ledger.verify(Some(head)).unwrap();
@@ -360,14 +352,13 @@ fn a_cut_tail_with_a_rewritten_head_passes_verify_alone_and_fails_against_a_chec
         .map(|s| s.unwrap().event().unwrap().id)
         .collect();
     for seq in keep + 1..=head.seq {
-        put(&ledger, "events", seq, None);
-        put(&ledger, "chain", seq, None);
+        put(&ledger, seq, None);
     }
     for id in ids {
         ledger.tamper_tree("ids").remove(id.0.as_bytes()).unwrap();
     }
     let mut new_head = keep.to_be_bytes().to_vec();
-    new_head.extend(get(&ledger, "chain", keep).unwrap());
+    new_head.extend(get(&ledger, keep).unwrap().1.0);
     ledger.tamper_tree("meta").insert("head", new_head).unwrap();
     // The documented limit: a consistent prefix is a valid log.
     let report = ledger.verify(None).unwrap();
