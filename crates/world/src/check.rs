@@ -8,7 +8,7 @@ use minutebook_model::*;
 use serde::Serialize;
 
 use crate::views::{TorView, apply_change};
-use crate::world::World;
+use crate::world::{Entity, World};
 
 /// A domain rule an event broke, with what the world held.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -209,8 +209,11 @@ impl World {
                 self.need_unused_after(f, "data.body", &x.body, on);
             }
             Payload::PersonRegistered(x) => {
-                if let Some(p) = self.person(&x.person, None) {
-                    let since = p.evidence.first().map_or(on, |e| e.effective);
+                if self.person_registered(&x.person, None) {
+                    let since = self
+                        .facts_of(&Entity::Person(x.person.clone()), None)
+                        .next()
+                        .map_or(on, |f| f.evidence.effective);
                     f.add(
                         "data.person",
                         Violation::KeyInUse {
@@ -542,7 +545,7 @@ impl World {
     }
 
     fn need_person(&self, f: &mut Found, field: &str, person: &PersonKey, on: NaiveDate) {
-        if self.person(person, Some(on)).is_none() {
+        if !self.person_registered(person, Some(on)) {
             f.add(
                 field,
                 Violation::PersonNotRegistered {
@@ -579,11 +582,15 @@ impl World {
 
     fn need_active(&self, f: &mut Found, membership: &MembershipKey, on: NaiveDate) {
         let field = "data.membership";
-        match (
-            self.membership_at(membership, Some(on)),
-            self.membership_at(membership, None),
-        ) {
-            (_, None) => f.add(
+        let terms = |at| self.membership_terms(membership, at).map(|(m, _)| m);
+        let on_the_day = terms(Some(on));
+        let ever = if on_the_day.is_some() {
+            None
+        } else {
+            terms(None)
+        };
+        match (on_the_day, ever) {
+            (None, None) => f.add(
                 field,
                 Violation::MembershipUnknown {
                     membership: membership.clone(),
@@ -657,7 +664,7 @@ impl World {
     }
 
     fn need_meeting(&self, f: &mut Found, field: &str, meeting: &MeetingKey) {
-        if self.meeting(meeting).is_none() {
+        if self.meeting_body(meeting).is_none() {
             f.add(
                 field,
                 Violation::MeetingUnknown {
@@ -668,15 +675,15 @@ impl World {
     }
 
     fn need_meeting_of(&self, f: &mut Found, meeting: &MeetingKey, body: &BodyKey) {
-        if let Some(m) = self.meeting(meeting)
-            && &m.body != body
+        if let Some(other) = self.meeting_body(meeting)
+            && other != body
         {
             f.add(
                 "data.meeting",
                 Violation::MeetingOfOtherBody {
                     meeting: meeting.clone(),
                     body: body.clone(),
-                    other: m.body,
+                    other: other.clone(),
                 },
             );
         }

@@ -408,6 +408,19 @@ impl World {
         membership: &MembershipKey,
         at: Option<NaiveDate>,
     ) -> Option<MembershipView> {
+        let (mut view, facts) = self.membership_terms(membership, at)?;
+        view.person_name = self.person(&view.person, at).map(|p| p.display_name());
+        view.evidence = World::evidence(&facts);
+        Some(view)
+    }
+
+    /// [`World::membership_at`] without the person's name and the evidence, for checks that need
+    /// only the terms (and must not read the person's facts to get them), with the facts it used.
+    pub(crate) fn membership_terms(
+        &self,
+        membership: &MembershipKey,
+        at: Option<NaiveDate>,
+    ) -> Option<(MembershipView, Vec<&Fact>)> {
         let facts: Vec<&Fact> = self
             .facts_of(&Entity::Membership(membership.clone()), at)
             .collect();
@@ -440,10 +453,7 @@ impl World {
                 _ => {}
             }
         }
-        let mut view = view?;
-        view.person_name = self.person(&view.person, at).map(|p| p.display_name());
-        view.evidence = World::evidence(&facts);
-        Some(view)
+        Some((view?, facts))
     }
 
     /// Whether the membership is the body's and active on `at`, decided as `membership_at` decides
@@ -761,6 +771,23 @@ impl World {
         list
     }
 
+    /// The body whose meeting this is, as [`World::meeting`] says, without building the view.
+    pub(crate) fn meeting_body(&self, meeting: &MeetingKey) -> Option<&BodyKey> {
+        self.facts_of(&Entity::Meeting(meeting.clone()), None)
+            .find_map(|f| match &f.payload {
+                Payload::MeetingScheduled(x) => Some(&x.body),
+                Payload::MeetingHeld(x) => Some(&x.body),
+                _ => None,
+            })
+    }
+
+    /// Whether the person was registered by `at` (ever, with `None`), as [`World::person`] decides
+    /// it, without building the view.
+    pub(crate) fn person_registered(&self, person: &PersonKey, at: Option<NaiveDate>) -> bool {
+        self.facts_of(&Entity::Person(person.clone()), at)
+            .any(|f| matches!(f.payload, Payload::PersonRegistered(_)))
+    }
+
     /// The date a meeting was held on, or failing that is scheduled for.
     pub fn meeting_date(&self, meeting: &MeetingKey) -> Option<NaiveDate> {
         self.meeting(meeting).map(|m| m.date)
@@ -777,7 +804,7 @@ impl World {
         Some(ResolutionView {
             resolution: x.resolution.clone(),
             meeting: x.meeting.clone(),
-            body: self.meeting(&x.meeting).map(|m| m.body),
+            body: self.meeting_body(&x.meeting).cloned(),
             date: f.evidence.effective,
             minute: x.minute.clone(),
             item: x.item.clone(),
