@@ -246,13 +246,11 @@ impl Ledger {
             .keys()
             .collect::<Result<_, _>>()?;
         // Blocks are written whole, so the block holding the head ends at it; checked all the same.
-        let straddling = match self.block_of(head)? {
-            Some((key, value)) => {
-                let kept = block::truncate(&value, head).map_err(|what| integrity(head, what))?;
-                (kept.len() != value.len()).then_some((key, kept))
-            }
-            None => None,
-        };
+        // A block that does not parse is left as it is, for `verify` to report.
+        let straddling = self.block_of(head)?.and_then(|(key, value)| {
+            let kept = block::truncate(&value, head).ok()?;
+            (kept.len() != value.len()).then_some((key, kept))
+        });
         if stale.is_empty() && straddling.is_none() {
             return Ok(());
         }
@@ -264,7 +262,7 @@ impl Ledger {
         }
         for entry in self.ids.iter() {
             let (id, place) = entry?;
-            if decode_seq(&place[..8]) > head {
+            if block::decode_place(&place).is_some_and(|(seq, _)| seq > head) {
                 self.ids.remove(id)?;
             }
         }
@@ -314,8 +312,11 @@ impl Ledger {
             let mut batch = sled::Batch::default();
             for entry in self.ids.iter() {
                 let (id, value) = entry?;
-                // An upgrade started again finds some entries already rewritten: both start with the seq.
-                let seq = decode_seq(&value[..8.min(value.len())]);
+                // An upgrade started again finds some entries already rewritten: both start with the
+                // seq. One that does not is left as it is, for `verify` to report.
+                let Some(seq) = value.get(..8).map(decode_seq) else {
+                    continue;
+                };
                 match starts.partition_point(|&s| s <= seq) {
                     0 => batch.remove(id),
                     _ if seq > head => batch.remove(id),
