@@ -364,3 +364,69 @@ fn a_ledger_in_the_layout_before_blocks_is_packed_when_opened_and_keeps_every_by
     let names: Vec<_> = db.tree_names().into_iter().map(|n| n.to_vec()).collect();
     assert!(!names.contains(&b"events".to_vec()) && !names.contains(&b"chain".to_vec()));
 }
+
+#[test]
+fn verify_finds_the_first_event_the_id_index_fails_to_point_at() {
+    let fresh_five = || {
+        let (dir, ledger) = fresh();
+        let batch: Vec<_> = (0..5).map(|i| person(&format!("p{i}"), None)).collect();
+        let ids: Vec<EventId> = ledger
+            .append(drafts(&batch), None)
+            .unwrap()
+            .appended
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect();
+        (dir, ledger, ids)
+    };
+    let at = |ledger: &Ledger| match ledger.verify(None) {
+        Err(StoreError::Integrity { seq, what }) => (seq, what),
+        other => panic!("verify said {other:?}"),
+    };
+
+    let (_d, ledger, ids) = fresh_five();
+    ledger
+        .tamper_tree("ids")
+        .remove(ids[2].0.as_bytes())
+        .unwrap();
+    assert_eq!(
+        at(&ledger),
+        (
+            3,
+            format!("the id index does not point event {} here", ids[2])
+        )
+    );
+
+    let (_d, ledger, ids) = fresh_five();
+    let ids_tree = ledger.tamper_tree("ids");
+    let elsewhere = ids_tree.get(ids[3].0.as_bytes()).unwrap().unwrap();
+    ids_tree.insert(ids[1].0.as_bytes(), elsewhere).unwrap();
+    assert_eq!(at(&ledger).0, 2);
+
+    let (_d, ledger, ids) = fresh_five();
+    let ids_tree = ledger.tamper_tree("ids");
+    let place = ids_tree.get(ids[0].0.as_bytes()).unwrap().unwrap();
+    ids_tree
+        .insert(EventId::new_v7().0.as_bytes(), place)
+        .unwrap();
+    assert_eq!(
+        at(&ledger),
+        (5, "the id index holds 6 ids for 5 events".into())
+    );
+
+    // Faults in the log and in the id index: the earlier sequence is reported, whichever it is.
+    let (_d, ledger, ids) = fresh_five();
+    ledger.tamper_with_event(4, b"{}").unwrap();
+    ledger
+        .tamper_tree("ids")
+        .remove(ids[1].0.as_bytes())
+        .unwrap();
+    assert_eq!(at(&ledger).0, 2);
+    let (_d, ledger, ids) = fresh_five();
+    ledger.tamper_with_event(3, b"{}").unwrap();
+    ledger
+        .tamper_tree("ids")
+        .remove(ids[4].0.as_bytes())
+        .unwrap();
+    assert_eq!(at(&ledger).0, 3);
+}
