@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use minutebook_model::EventId;
+use minutebook_model::{Event, EventId};
 
 use crate::block;
 use crate::error::{Result, StoreError};
@@ -39,13 +39,28 @@ impl ChainChecker {
 
     /// Check the next event's bytes; returns its chain hash and id, or what is wrong with it.
     pub(crate) fn next(&mut self, bytes: &[u8]) -> Result<(Hash, EventId), String> {
-        let seq = self.tip.seq + 1;
-        let event = minutebook_model::Event::from_slice(bytes).map_err(|r| {
+        let event = Self::parse(bytes)?;
+        self.accept(&event, bytes)
+    }
+
+    /// The first check of an event, the one that needs nothing before it: it parses. Separate so
+    /// that `verify` can parse on one thread while another checks the chain.
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Event, String> {
+        Event::from_slice(bytes).map_err(|r| {
             format!(
                 "the event does not parse: {}",
                 r.to_string().trim_start_matches("event: ")
             )
-        })?;
+        })
+    }
+
+    /// The rest of [`ChainChecker::next`] for an event [`ChainChecker::parse`] accepted.
+    pub(crate) fn accept(
+        &mut self,
+        event: &Event,
+        bytes: &[u8],
+    ) -> Result<(Hash, EventId), String> {
+        let seq = self.tip.seq + 1;
         if event.canonical_bytes() != bytes {
             return Err("the event's bytes are not in canonical form".into());
         }
@@ -120,16 +135,55 @@ impl Ledger {
     }
 
     /// Check every stored event up to the head, in order, recording what the id index must say.
+    /// A second thread reads the blocks and parses their events ahead of this one, which checks
+    /// them against the events before them and recomputes the chain.
     fn scan_log(
         &self,
         head: Checkpoint,
         expect: Option<Checkpoint>,
         scan: &mut Scan,
     ) -> Result<()> {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Result<ParsedBlock>>>(4);
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                let mut chunk = Vec::with_capacity(PARSE_CHUNK);
+                for entry in self.log.range(..=encode_seq(head.seq)) {
+                    let parsed = entry.map_err(StoreError::from).map(|(key, value)| {
+                        let events = block::records(&value)
+                            .map_while(Result::ok)
+                            .take_while(|r| r.seq <= head.seq)
+                            .map(|r| ChainChecker::parse(r.bytes))
+                            .collect();
+                        ParsedBlock {
+                            key: decode_seq(&key),
+                            value,
+                            events,
+                        }
+                    });
+                    chunk.push(parsed);
+                    if chunk.len() == PARSE_CHUNK && send.send(std::mem::take(&mut chunk)).is_err()
+                    {
+                        return; // the check stopped at a fault
+                    }
+                }
+                let _ = send.send(chunk);
+            });
+            // Returning drops the receiver, which stops the reader.
+            self.check_parsed(head, expect, scan, receive.into_iter().flatten())
+        })
+    }
+
+    fn check_parsed(
+        &self,
+        head: Checkpoint,
+        expect: Option<Checkpoint>,
+        scan: &mut Scan,
+        blocks: impl Iterator<Item = Result<ParsedBlock>>,
+    ) -> Result<()> {
         let mut checker = ChainChecker::new();
-        for entry in self.log.range(..=encode_seq(head.seq)) {
-            let (key, value) = entry?;
-            let block_key = decode_seq(&key);
+        for parsed in blocks {
+            let ParsedBlock { key, value, events } = parsed?;
+            let mut events = events.into_iter();
             for record in block::records(&value) {
                 let seq = checker.tip().seq + 1;
                 let integrity = |what: String| StoreError::Integrity { seq, what };
@@ -143,7 +197,11 @@ impl Ledger {
                         record.seq
                     )));
                 }
-                let (hash, id) = checker.next(record.bytes).map_err(integrity)?;
+                let event = events
+                    .next()
+                    .expect("the reader parsed every record up to the head")
+                    .map_err(integrity)?;
+                let (hash, id) = checker.accept(&event, record.bytes).map_err(integrity)?;
                 if record.chain != hash {
                     return Err(integrity(
                         "the stored chain hash does not match the event's bytes".into(),
@@ -155,8 +213,8 @@ impl Ledger {
                     ));
                 }
                 scan.ids.push(id);
-                if scan.blocks.last().is_none_or(|&(_, key)| key != block_key) {
-                    scan.blocks.push((seq, block_key));
+                if scan.blocks.last().is_none_or(|&(_, k)| k != key) {
+                    scan.blocks.push((seq, key));
                 }
                 scan.bytes += record.bytes.len() as u64;
             }
@@ -212,6 +270,16 @@ impl Ledger {
         }
         Ok(pointed.iter().position(|p| !p).map(|i| i as u64 + 1))
     }
+}
+
+/// Blocks a reader sends at a time.
+const PARSE_CHUNK: usize = 64;
+
+/// A block as read, with its events up to the head parsed (as far as the block's records parse).
+struct ParsedBlock {
+    key: u64,
+    value: sled::IVec,
+    events: Vec<Result<Event, String>>,
 }
 
 /// What a scan of the log found that the id index must agree with.
