@@ -719,19 +719,20 @@ impl Ledger {
     /// sled 0.34's `flush` writes its log with `sync_file_range` on Linux, which neither flushes the
     /// drive's write cache nor writes the metadata (file size, block allocation) of a file that grew,
     /// writes blob files without any sync, and renames snapshots without syncing their directory. So
-    /// after sled's flush the ledger fsyncs `sled/db`, each blob file it has not synced before, and
-    /// `sled/blobs/` and `sled/` when their entries changed since it last synced them (a single
-    /// append then costs one fsync beyond sled's own). See docs/storage.md and docs/reliability.md.
+    /// after sled's flush the ledger fdatasyncs `sled/db` and each blob file it has not synced
+    /// before, and fsyncs `sled/blobs/` and `sled/` when their entries changed since it last synced
+    /// them (a single append then costs one sync beyond sled's own). See docs/storage.md and
+    /// docs/reliability.md.
     pub fn flush(&self) -> Result<()> {
         self.db.flush()?;
-        sync_path(&self.sled_dir.join("db"))?;
+        sync_data(&self.sled_dir.join("db"))?;
         let mut synced = self.synced.lock().unwrap_or_else(|e| e.into_inner());
         let blobs = self.sled_dir.join("blobs");
         if blobs.is_dir() {
             let now = listing(&blobs)?;
             let before = synced.dirs.get(&blobs);
             for entry in now.iter().filter(|e| before.is_none_or(|b| !b.contains(e))) {
-                match sync_path(&blobs.join(&entry.0)) {
+                match sync_data(&blobs.join(&entry.0)) {
                     // sled removes blobs it no longer needs; a vanished one needs no sync.
                     Err(StoreError::Sync { cause, .. })
                         if cause.kind() == std::io::ErrorKind::NotFound => {}
@@ -860,6 +861,17 @@ fn sync_dir_if_changed(synced: &mut Synced, dir: &Path, now: Listing) -> Result<
 fn sync_path(path: &Path) -> Result<()> {
     File::open(path)
         .and_then(|f| f.sync_all())
+        .map_err(|cause| StoreError::Sync {
+            path: path.to_owned(),
+            cause,
+        })
+}
+
+/// fdatasync a file: its data and the metadata needed to read it back (the size of a file that
+/// grew), without the timestamps `fsync` would also write.
+fn sync_data(path: &Path) -> Result<()> {
+    File::open(path)
+        .and_then(|f| f.sync_data())
         .map_err(|cause| StoreError::Sync {
             path: path.to_owned(),
             cause,
