@@ -251,27 +251,40 @@ impl Ledger {
             let kept = block::truncate(&value, head).ok()?;
             (kept.len() != value.len()).then_some((key, kept))
         });
-        if stale.is_empty() && straddling.is_none() {
-            return Ok(());
-        }
-        for key in stale {
-            self.log.remove(key)?;
-        }
-        if let Some((key, kept)) = straddling {
-            self.log.insert(encode_seq(key), kept)?;
-        }
-        for entry in self.ids.iter() {
-            let (id, place) = entry?;
-            if block::decode_place(&place).is_some_and(|(seq, _)| seq > head) {
-                self.ids.remove(id)?;
+        let uncommitted = !stale.is_empty() || straddling.is_some();
+        if uncommitted {
+            // The id entries go first and durably: the stale blocks are what makes the next open
+            // clean up again, so they are removed only once nothing else is left to do.
+            for entry in self.ids.iter() {
+                let (id, place) = entry?;
+                if block::decode_place(&place).is_some_and(|(seq, _)| seq > head) {
+                    self.ids.remove(id)?;
+                }
+            }
+            self.flush()?;
+            if let Some((key, kept)) = straddling {
+                self.log.insert(encode_seq(key), kept)?;
+            }
+            for key in stale {
+                self.log.remove(key)?;
             }
         }
-        match self.block_of(head)? {
-            Some((key, _)) if head > 0 => self.meta.insert(TAIL, &encode_seq(key))?,
-            _ => self.meta.remove(TAIL)?,
-        };
-        self.flush()?;
-        Ok(())
+        // The tail is a pointer the log determines: set right whenever it is not (cheaply: one
+        // lookup), so that appends never start from a wrong one.
+        let tail = self
+            .block_of(head)?
+            .map(|(key, _)| key)
+            .filter(|_| head > 0);
+        let stored = self.meta.get(TAIL)?;
+        if stored.as_deref() != tail.map(encode_seq).as_ref().map(|k| &k[..]) {
+            match tail {
+                Some(key) => self.meta.insert(TAIL, &encode_seq(key))?,
+                None => self.meta.remove(TAIL)?,
+            };
+        } else if !uncommitted {
+            return Ok(());
+        }
+        self.flush()
     }
 
     /// Ledgers written before blocks kept each event under its own key in `events` and its chain
@@ -294,11 +307,16 @@ impl Ledger {
             let mut starts = Vec::new();
             for entry in events.range(..=encode_seq(head)) {
                 let (key, bytes) = entry?;
-                let seq = decode_seq(&key);
+                // What cannot be carried over is left for `verify` to name, not refused here (a
+                // ledger that does not open cannot be verified): a key that is not a sequence number
+                // is skipped, and a missing chain hash becomes zeros, which never match.
+                let Ok(seq) = <[u8; 8]>::try_from(&key[..]).map(u64::from_be_bytes) else {
+                    continue;
+                };
                 let hash = chain
                     .get(&key)?
                     .and_then(|h| Hash::from_slice(&h))
-                    .ok_or_else(|| integrity(seq, "chain hash missing or malformed"))?;
+                    .unwrap_or(Hash([0; 32]));
                 let block = packer.push(seq, &hash, &bytes);
                 if starts.last() != Some(&block) {
                     starts.push(block);
@@ -594,7 +612,9 @@ impl Ledger {
             }
             let tail = match meta.get(TAIL)? {
                 Some(key) => {
-                    let key = decode_seq(&key);
+                    let key = <[u8; 8]>::try_from(&key[..])
+                        .map(u64::from_be_bytes)
+                        .map_err(|_| abort(integrity(head.seq, "the tail pointer is malformed")))?;
                     Some((key, log.get(encode_seq(key))?.unwrap_or_default().to_vec()))
                 }
                 None => None,
@@ -797,10 +817,11 @@ impl Ledger {
         Ok(())
     }
 
-    /// Raw access to the `ids` or `meta` tree, bypassing every check: only for tamper tests.
+    /// Raw access to the `log`, `ids` or `meta` tree, bypassing every check: only for tamper tests.
     #[cfg(feature = "tamper")]
     pub fn tamper_tree(&self, name: &str) -> &Tree {
         match name {
+            "log" => &self.log,
             "ids" => &self.ids,
             "meta" => &self.meta,
             other => panic!("no tree {other}"),

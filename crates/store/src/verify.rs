@@ -183,17 +183,48 @@ impl Ledger {
         let mut checker = ChainChecker::new();
         for parsed in blocks {
             let ParsedBlock { key, value, events } = parsed?;
+            let next = checker.tip().seq + 1;
+            // Readers find event n in the last block keyed at most n, so a block must be keyed by
+            // the event it starts with: a block keyed lower would hide the events before it from
+            // them, and one keyed higher leaves a gap.
+            if key < next {
+                return Err(StoreError::Integrity {
+                    seq: key,
+                    what: format!("a stored block keyed {key} overlaps the events before it"),
+                });
+            }
+            if key > next {
+                return Err(StoreError::Integrity {
+                    seq: next,
+                    what: format!("missing; the next stored block starts at {key}"),
+                });
+            }
+            if value.is_empty() {
+                return Err(StoreError::Integrity {
+                    seq: next,
+                    what: "missing; its block is empty".into(),
+                });
+            }
             let mut events = events.into_iter();
             for record in block::records(&value) {
                 let seq = checker.tip().seq + 1;
                 let integrity = |what: String| StoreError::Integrity { seq, what };
                 let record = record.map_err(|what| integrity(what.into()))?;
                 if record.seq > head.seq {
-                    break;
+                    return Err(integrity(format!(
+                        "a record of event {}, beyond the head, is stored here",
+                        record.seq
+                    )));
                 }
-                if record.seq != seq {
+                if record.seq > seq {
                     return Err(integrity(format!(
                         "missing; the next stored event is {}",
+                        record.seq
+                    )));
+                }
+                if record.seq < seq {
+                    return Err(integrity(format!(
+                        "event {} is stored again here, out of place",
                         record.seq
                     )));
                 }

@@ -430,3 +430,69 @@ fn verify_finds_the_first_event_the_id_index_fails_to_point_at() {
         .unwrap();
     assert_eq!(at(&ledger).0, 3);
 }
+
+#[test]
+fn verify_finds_blocks_out_of_place_and_opening_repairs_the_tail_pointer() {
+    let forty = || {
+        let (dir, ledger) = fresh();
+        let batch: Vec<_> = (0..40).map(|i| person(&format!("p{i}"), None)).collect();
+        ledger.append(drafts(&batch), None).unwrap();
+        (dir, ledger)
+    };
+    let fault = |ledger: &Ledger| match ledger.verify(None) {
+        Err(StoreError::Integrity { seq, what }) => (seq, what),
+        other => panic!("verify said {other:?}"),
+    };
+
+    // A stray value keyed inside the first block would hide events 3.. from readers.
+    let (_d, ledger) = forty();
+    ledger
+        .tamper_tree("log")
+        .insert(3u64.to_be_bytes(), &b""[..])
+        .unwrap();
+    assert_eq!(fault(&ledger).0, 3);
+
+    // A record beyond the head, stored in a block before the head's.
+    let (_d, ledger) = forty();
+    let (bytes, chain) = ledger.tamper_record(1).unwrap().unwrap();
+    ledger.tamper_set_record(45, Some((bytes, chain))).unwrap();
+    let (seq, what) = fault(&ledger);
+    assert_eq!(seq, 41, "{what}");
+    assert!(what.contains("beyond the head"), "{what}");
+
+    // A tail pointer that is wrong (or not a pointer at all) is set right when the ledger opens.
+    let (dir, mut ledger) = forty();
+    let path = dir.path().join("l");
+    for (round, wrong) in [&b"x"[..], &1u64.to_be_bytes()[..]].into_iter().enumerate() {
+        ledger.tamper_tree("meta").insert("tail", wrong).unwrap();
+        drop(ledger);
+        ledger = Ledger::open(&path).unwrap();
+        let later = person(&format!("later{round}"), None);
+        ledger.append(drafts(&[later]), None).unwrap();
+        ledger.verify(None).unwrap();
+    }
+}
+
+#[test]
+fn an_old_layout_ledger_with_a_chain_hash_missing_opens_and_verify_names_the_event() {
+    let (dir, source) = fresh();
+    let batch: Vec<_> = (0..12).map(|i| person(&format!("p{i}"), None)).collect();
+    source.append(drafts(&batch), None).unwrap();
+    let old = dir.path().join("old");
+    write_unpacked_layout(&source, &old);
+    drop(source);
+    let db = sled::open(old.join("sled")).unwrap();
+    db.open_tree("chain")
+        .unwrap()
+        .remove(7u64.to_be_bytes())
+        .unwrap();
+    db.flush().unwrap();
+    drop(db);
+    let ledger = Ledger::open(&old).unwrap();
+    match ledger.verify(None) {
+        Err(StoreError::Integrity { seq: 7, what }) => {
+            assert!(what.contains("chain hash"), "{what}")
+        }
+        other => panic!("verify said {other:?}"),
+    }
+}
