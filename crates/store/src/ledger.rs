@@ -881,22 +881,21 @@ fn sync_dir_if_changed(synced: &mut Synced, dir: &Path, now: Listing) -> Result<
     Ok(())
 }
 
-/// fsync a file or directory. fsync applies to the file, not the descriptor, so a read-only handle
-/// of our own covers what sled wrote through its handles.
+/// fsync a file or directory. A sync applies to the file, not the descriptor, so a read-only
+/// handle of our own covers what sled wrote through its handles.
 fn sync_path(path: &Path) -> Result<()> {
-    File::open(path)
-        .and_then(|f| f.sync_all())
-        .map_err(|cause| StoreError::Sync {
-            path: path.to_owned(),
-            cause,
-        })
+    sync_with(path, File::sync_all)
 }
 
 /// fdatasync a file: its data and the metadata needed to read it back (the size of a file that
 /// grew), without the timestamps `fsync` would also write.
 fn sync_data(path: &Path) -> Result<()> {
+    sync_with(path, File::sync_data)
+}
+
+fn sync_with(path: &Path, sync: fn(&File) -> std::io::Result<()>) -> Result<()> {
     File::open(path)
-        .and_then(|f| f.sync_data())
+        .and_then(|f| sync(&f))
         .map_err(|cause| StoreError::Sync {
             path: path.to_owned(),
             cause,
