@@ -11,9 +11,11 @@
 
 use crate::hash::Hash;
 
-/// A block takes no more events once it holds this many bytes (records included). Kept well under
-/// sled's 128 KiB inline limit for a page of 16 values, beyond which sled writes blob files.
-pub(crate) const BLOCK_BYTES: usize = 4096;
+/// A block takes no more events once it holds this many bytes (records included): about three
+/// events. sled reads and decodes a whole leaf page (up to 16 values) on a cache miss, so the size
+/// trades keys saved against the bytes a scattered read pulls in: 4 KiB blocks (64 KiB pages) made
+/// the p99 of questions and single appends worse on a log larger than the cache (docs/performance.md).
+pub(crate) const BLOCK_BYTES: usize = 1024;
 
 const HEADER: usize = 8 + 4 + 32;
 
@@ -209,12 +211,13 @@ mod tests {
 
     #[test]
     fn a_packer_fills_blocks_to_their_size() {
-        let event = [b'x'; 1000];
+        let event = [b'x'; 256];
         let mut packer = Packer::default();
         let keys: Vec<u64> = (1..=10)
             .map(|seq| packer.push(seq, &hash(0), &event))
             .collect();
-        // 1044 bytes a record: the fourth makes a block reach BLOCK_BYTES, the fifth starts anew.
+        // 300 bytes a record: the fourth makes a block reach BLOCK_BYTES, the fifth starts anew.
+        assert_eq!(HEADER + event.len(), 300);
         assert_eq!(keys, [1, 1, 1, 1, 5, 5, 5, 5, 9, 9]);
         let full = packer.take_full();
         assert_eq!(full.iter().map(|(k, _)| *k).collect::<Vec<_>>(), [1, 5]);
