@@ -246,11 +246,12 @@ impl Ledger {
             .range(encode_seq(head + 1)..)
             .keys()
             .collect::<Result<_, _>>()?;
+        let holder = self.block_of(head)?;
         // Blocks are written whole, so the block holding the head ends at it; checked all the same.
         // A block that does not parse is left as it is, for `verify` to report.
-        let straddling = self.block_of(head)?.and_then(|(key, value)| {
-            let kept = block::truncate(&value, head).ok()?;
-            (kept.len() != value.len()).then_some((key, kept))
+        let straddling = holder.as_ref().and_then(|(key, value)| {
+            let kept = block::truncate(value, head).ok()?;
+            (kept.len() != value.len()).then_some((*key, kept))
         });
         let uncommitted = !stale.is_empty() || straddling.is_some();
         if uncommitted {
@@ -270,12 +271,9 @@ impl Ledger {
                 self.log.remove(key)?;
             }
         }
-        // The tail is a pointer the log determines: set right whenever it is not (cheaply: one
-        // lookup), so that appends never start from a wrong one.
-        let tail = self
-            .block_of(head)?
-            .map(|(key, _)| key)
-            .filter(|_| head > 0);
+        // The tail is a pointer the log determines: set right whenever it is not, so that appends
+        // never start from a wrong one. (Removing what lies beyond the head does not move it.)
+        let tail = holder.map(|(key, _)| key).filter(|_| head > 0);
         let stored = self.meta.get(TAIL)?;
         if stored.as_deref() != tail.map(encode_seq).as_ref().map(|k| &k[..]) {
             match tail {
@@ -291,8 +289,9 @@ impl Ledger {
     /// Ledgers written before blocks kept each event under its own key in `events` and its chain
     /// hash in `chain`, with `ids` pointing at a bare sequence number. Such a ledger is rewritten into
     /// blocks when it is opened, byte for byte (the chain hashes are carried over, not recomputed, so
-    /// `verify` still judges the stored bytes). The old trees are dropped only once the blocks, the
-    /// id entries and the tail are durable; an upgrade cut short is started again at the next open.
+    /// `verify` still judges the stored bytes). The old trees are dropped only once the blocks and the
+    /// id entries are durable; an upgrade cut short is started again at the next open. The tail
+    /// pointer is left to `discard_uncommitted`, which sets it on every open.
     fn pack_unpacked(&self) -> Result<()> {
         let names = self.db.tree_names();
         let has = |name: &[u8]| names.iter().any(|n| n.as_ref() == name);
@@ -326,7 +325,6 @@ impl Ledger {
                     self.write_blocks(packer.take_full())?;
                 }
             }
-            let last = starts.last().copied();
             self.write_blocks(packer.finish())?;
             let mut batch = sled::Batch::default();
             for entry in self.ids.iter() {
@@ -343,9 +341,6 @@ impl Ledger {
                 }
             }
             self.ids.apply_batch(batch)?;
-            if let Some(last) = last {
-                self.meta.insert(TAIL, &encode_seq(last))?;
-            }
             self.flush()?;
         }
         self.db.drop_tree("events")?;
@@ -394,7 +389,7 @@ impl Ledger {
         if seq == 0 || seq > self.head()?.seq {
             return Ok(None);
         }
-        BlockReader::new(&self.log)
+        BlockReader::new(self)
             .with_record(seq, |r| Stored {
                 seq,
                 chain: r.chain,
@@ -413,7 +408,7 @@ impl Ledger {
     /// of the head for all of them, and one read of a block for neighbours in it.
     pub fn events_at(&self, seqs: impl IntoIterator<Item = u64>) -> Result<Vec<(u64, Event)>> {
         let head = self.head()?.seq;
-        let mut reader = BlockReader::new(&self.log);
+        let mut reader = BlockReader::new(self);
         let mut events = Vec::new();
         for seq in seqs.into_iter().filter(|&s| s != 0 && s <= head) {
             let event = reader.with_record(seq, |r| decode_stored(seq, r.bytes))??;
@@ -444,15 +439,7 @@ impl Ledger {
 
     /// Where the event with `id` is stored, `(seq, block)`, if it is at or before `head`.
     fn place_of(&self, id: EventId, head: u64) -> Result<Option<(u64, u64)>> {
-        match self.ids.get(id.0.as_bytes())? {
-            None => Ok(None),
-            Some(v) => {
-                let place = block::decode_place(&v).ok_or_else(|| {
-                    integrity(head, format!("the id index entry of {id} is malformed"))
-                })?;
-                Ok((place.0 <= head).then_some(place))
-            }
-        }
+        placed(id, self.ids.get(id.0.as_bytes())?, head)
     }
 
     /// Events from `from` (inclusive) to the head, oldest first.
@@ -611,19 +598,9 @@ impl Ledger {
                     actual: head.seq,
                 }));
             }
-            let tail = match meta.get(TAIL)? {
-                Some(key) => {
-                    let key = <[u8; 8]>::try_from(&key[..])
-                        .map(u64::from_be_bytes)
-                        .map_err(|_| abort(integrity(head.seq, "the tail pointer is malformed")))?;
-                    Some((key, log.get(encode_seq(key))?.unwrap_or_default().to_vec()))
-                }
-                None => None,
-            };
-            let recorded_at = match (head.seq, &tail) {
-                (0, _) => now,
-                (seq, Some((_, block))) => now.max(stored_recorded_at(block, seq)?),
-                (seq, None) => return Err(abort(integrity(seq, "the tail block is not recorded"))),
+            let recorded_at = match head.seq {
+                0 => now,
+                seq => now.max(head_recorded_at(meta, log, seq)?),
             };
             // A batch starts blocks of its own rather than extending the last one: rewriting that
             // value on every single append tripled the disk a log written one event at a time took
@@ -907,26 +884,32 @@ fn lookup(
     id: EventId,
     head: u64,
 ) -> Result<Option<(u64, u64)>, ConflictableTransactionError<StoreError>> {
-    match ids.get(id.0.as_bytes())? {
-        None => Ok(None),
-        Some(v) => {
-            let place = block::decode_place(&v).ok_or_else(|| {
-                abort(integrity(
-                    head,
-                    format!("the id index entry of {id} is malformed"),
-                ))
-            })?;
-            Ok((place.0 <= head).then_some(place))
-        }
-    }
+    placed(id, ids.get(id.0.as_bytes())?, head).map_err(abort)
 }
 
-/// The record time of event `seq`, the last in the tail block `block`.
-fn stored_recorded_at(
-    block: &[u8],
+/// An `ids` entry read for `id`: its `(seq, block)` if it names an event at or before `head`.
+fn placed(id: EventId, entry: Option<sled::IVec>, head: u64) -> Result<Option<(u64, u64)>> {
+    let Some(value) = entry else {
+        return Ok(None);
+    };
+    let place = block::decode_place(&value)
+        .ok_or_else(|| integrity(head, format!("the id index entry of {id} is malformed")))?;
+    Ok((place.0 <= head).then_some(place))
+}
+
+/// The record time of the head event `seq`, read from the tail block the `meta` tree points at.
+fn head_recorded_at(
+    meta: &TransactionalTree,
+    log: &TransactionalTree,
     seq: u64,
 ) -> Result<DateTime<Utc>, ConflictableTransactionError<StoreError>> {
-    let record = block::find(block, seq)
+    let key = meta
+        .get(TAIL)?
+        .ok_or_else(|| abort(integrity(seq, "the tail block is not recorded")))?;
+    let key = <[u8; 8]>::try_from(&key[..])
+        .map_err(|_| abort(integrity(seq, "the tail pointer is malformed")))?;
+    let block = log.get(key)?.unwrap_or_default();
+    let record = block::find(&block, seq)
         .map_err(|what| abort(integrity(seq, what)))?
         .ok_or_else(|| abort(integrity(seq, "the head event is not in the tail block")))?;
     decode_stored(seq, record.bytes)
@@ -948,13 +931,16 @@ fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
 /// Reads records by sequence number, keeping the last block read, so reads of neighbours in one
 /// block touch sled once.
 struct BlockReader<'a> {
-    log: &'a Tree,
+    ledger: &'a Ledger,
     block: Option<sled::IVec>,
 }
 
 impl<'a> BlockReader<'a> {
-    fn new(log: &'a Tree) -> Self {
-        BlockReader { log, block: None }
+    fn new(ledger: &'a Ledger) -> Self {
+        BlockReader {
+            ledger,
+            block: None,
+        }
     }
 
     fn with_record<T>(&mut self, seq: u64, read: impl FnOnce(block::Record) -> T) -> Result<T> {
@@ -963,12 +949,9 @@ impl<'a> BlockReader<'a> {
         {
             return Ok(read(record));
         }
-        let block = self
-            .log
-            .range(..=encode_seq(seq))
-            .next_back()
-            .transpose()?
-            .map(|(_, v)| v)
+        let (_, block) = self
+            .ledger
+            .block_of(seq)?
             .ok_or_else(|| integrity(seq, "event missing"))?;
         let record = block::find(&block, seq)
             .map_err(|what| integrity(seq, what))?
