@@ -265,6 +265,36 @@ fn a_changed_byte_fails_verify_naming_the_sequence() {
         .clone();
     let out: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(out["seq"], json!(2));
+    let out = f.run(&["verify", "--chain-only"]).code(6);
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("integrity failure at sequence 2"), "{err}");
+}
+
+#[test]
+fn verify_chain_only_says_what_it_checked() {
+    let f = Fixture::new();
+    f.append_text(&lines(&[registered("a"), registered("b")]))
+        .success();
+    let checkpoint = f.head();
+    let out = f
+        .cmd()
+        .args(["--json", "verify", "--chain-only", "--expect", &checkpoint])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        (&out["checked"], &out["events"], &out["head"]["checkpoint"]),
+        (&json!("chain"), &json!(2), &json!(checkpoint))
+    );
+    let out = f.run(&["verify"]).success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(!text.contains("chain only"), "{text}");
+    let out = f.run(&["verify", "--chain-only"]).success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("verified (the chain only)"), "{text}");
 }
 
 #[test]

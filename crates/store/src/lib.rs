@@ -16,4 +16,4 @@ pub use error::{Result, StoreError};
 pub use export::{ExportLine, ImportReport, check_export};
 pub use hash::{Checkpoint, Hash, chain_hash, leaf_hash};
 pub use ledger::{AppendReport, DerivedWrite, Ledger, Stored};
-pub use verify::VerifyReport;
+pub use verify::{Depth, VerifyReport};

@@ -60,7 +60,6 @@ impl ChainChecker {
         event: &Event,
         bytes: &[u8],
     ) -> Result<(Hash, EventId), String> {
-        let seq = self.tip.seq + 1;
         if event.canonical_bytes() != bytes {
             return Err("the event's bytes are not in canonical form".into());
         }
@@ -86,10 +85,31 @@ impl ChainChecker {
             ));
         }
         self.last_recorded_at = Some(event.recorded_at);
-        let hash = chain_hash(self.tip.hash, leaf_hash(bytes));
-        self.tip = Checkpoint { seq, hash };
-        Ok((hash, event.id))
+        Ok((self.link(leaf_hash(bytes)), event.id))
     }
+
+    /// Chain the next event onto the tip by its leaf hash alone, checking nothing about the event:
+    /// what `verify --chain-only` does.
+    fn link(&mut self, leaf: Hash) -> Hash {
+        let hash = chain_hash(self.tip.hash, leaf);
+        self.tip = Checkpoint {
+            seq: self.tip.seq + 1,
+            hash,
+        };
+        hash
+    }
+}
+
+/// How much `verify` checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Depth {
+    /// Every stored byte against the hash chain, the blocks' order and the head: what tamper
+    /// evidence rests on, without decoding a single event.
+    Chain,
+    /// The chain, and every event decoded and checked against the envelope rules (canonical form,
+    /// unique ids, supersession of earlier events only, record time never going backwards), and the
+    /// id index against the log.
+    Full,
 }
 
 impl Ledger {
@@ -98,9 +118,23 @@ impl Ledger {
     /// supersession of earlier events only, non-decreasing record time, and the head. With `expect`, also
     /// check that the log extends that checkpoint. The first problem is reported with its sequence.
     pub fn verify(&self, expect: Option<Checkpoint>) -> Result<VerifyReport> {
+        self.verify_to(expect, Depth::Full)
+    }
+
+    /// [`Ledger::verify`] to the given depth: [`Depth::Chain`] checks only the chain and the log's
+    /// structure, which is enough to detect any change to a stored byte.
+    pub fn verify_to(&self, expect: Option<Checkpoint>, depth: Depth) -> Result<VerifyReport> {
         let head = self.head()?;
         let mut scan = Scan::default();
-        let log = self.scan_log(head, expect, &mut scan);
+        let log = self.scan_log(head, expect, depth, &mut scan);
+        if depth == Depth::Chain {
+            log?;
+            return Ok(VerifyReport {
+                events: head.seq,
+                bytes: scan.bytes,
+                head,
+            });
+        }
         // The id index is read in its own order, once, rather than looked up event by event: at
         // national scale those lookups were random reads of a tree larger than the cache. Its first
         // fault still counts by sequence against the log's.
@@ -135,12 +169,14 @@ impl Ledger {
     }
 
     /// Check every stored event up to the head, in order, recording what the id index must say.
-    /// A second thread reads the blocks and parses their events ahead of this one, which checks
-    /// them against the events before them and recomputes the chain.
+    /// A second thread reads the blocks and (to [`Depth::Full`]) parses their events ahead of this
+    /// one, which checks them against the events before them and recomputes the chain. Reading is
+    /// most of the work when nothing is parsed, so the hashing stays on this thread.
     fn scan_log(
         &self,
         head: Checkpoint,
         expect: Option<Checkpoint>,
+        depth: Depth,
         scan: &mut Scan,
     ) -> Result<()> {
         let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Result<ParsedBlock>>>(4);
@@ -149,11 +185,14 @@ impl Ledger {
                 let mut chunk = Vec::with_capacity(PARSE_CHUNK);
                 for entry in self.log.range(..=encode_seq(head.seq)) {
                     let parsed = entry.map_err(StoreError::from).map(|(key, value)| {
-                        let events = block::records(&value)
-                            .map_while(Result::ok)
-                            .take_while(|r| r.seq <= head.seq)
-                            .map(|r| ChainChecker::parse(r.bytes))
-                            .collect();
+                        let events = match depth {
+                            Depth::Chain => Vec::new(),
+                            Depth::Full => block::records(&value)
+                                .map_while(Result::ok)
+                                .take_while(|r| r.seq <= head.seq)
+                                .map(|r| ChainChecker::parse(r.bytes))
+                                .collect(),
+                        };
                         ParsedBlock {
                             key: decode_seq(&key),
                             value,
@@ -169,7 +208,7 @@ impl Ledger {
                 let _ = send.send(chunk);
             });
             // Returning drops the receiver, which stops the reader.
-            self.check_parsed(head, expect, scan, receive.into_iter().flatten())
+            self.check_parsed(head, expect, depth, scan, receive.into_iter().flatten())
         })
     }
 
@@ -177,6 +216,7 @@ impl Ledger {
         &self,
         head: Checkpoint,
         expect: Option<Checkpoint>,
+        depth: Depth,
         scan: &mut Scan,
         blocks: impl Iterator<Item = Result<ParsedBlock>>,
     ) -> Result<()> {
@@ -228,11 +268,17 @@ impl Ledger {
                         record.seq
                     )));
                 }
-                let event = events
-                    .next()
-                    .expect("the reader parsed every record up to the head")
-                    .map_err(integrity)?;
-                let (hash, id) = checker.accept(&event, record.bytes).map_err(integrity)?;
+                let (hash, id) = match depth {
+                    Depth::Full => {
+                        let event = events
+                            .next()
+                            .expect("the reader parsed every record up to the head")
+                            .map_err(integrity)?;
+                        let (hash, id) = checker.accept(&event, record.bytes).map_err(integrity)?;
+                        (hash, Some(id))
+                    }
+                    Depth::Chain => (checker.link(leaf_hash(record.bytes)), None),
+                };
                 if record.chain != hash {
                     return Err(integrity(
                         "the stored chain hash does not match the event's bytes".into(),
@@ -243,7 +289,7 @@ impl Ledger {
                         "the log differs from the expected checkpoint here".into(),
                     ));
                 }
-                scan.ids.push(id);
+                scan.ids.extend(id);
                 if scan.blocks.last().is_none_or(|&(_, k)| k != key) {
                     scan.blocks.push((seq, key));
                 }
@@ -306,7 +352,8 @@ impl Ledger {
 /// Blocks a reader sends at a time.
 const PARSE_CHUNK: usize = 64;
 
-/// A block as read, with its events up to the head parsed (as far as the block's records parse).
+/// A block as read, with its events up to the head parsed (as far as the block's records parse;
+/// none to [`Depth::Chain`]).
 struct ParsedBlock {
     key: u64,
     value: sled::IVec,

@@ -1,7 +1,7 @@
 //! The log's contract: atomic, idempotent, conflict-checked, tamper-evident, exportable.
 
 use minutebook_model::{Draft, EventId, Rule, parse_batch};
-use minutebook_store::{DerivedWrite, Ledger, StoreError};
+use minutebook_store::{Depth, DerivedWrite, Ledger, StoreError};
 use serde_json::json;
 
 fn person(key: &str, id: Option<EventId>) -> serde_json::Value {
@@ -396,6 +396,9 @@ fn verify_finds_the_first_event_the_id_index_fails_to_point_at() {
             format!("the id index does not point event {} here", ids[2])
         )
     );
+    // The chain alone does not read the id index: it is derived, and no stored byte changed.
+    let chain = ledger.verify_to(None, Depth::Chain).unwrap();
+    assert_eq!((chain.events, chain.head), (5, ledger.head().unwrap()));
 
     let (_d, ledger, ids) = fresh_five();
     let ids_tree = ledger.tamper_tree("ids");
