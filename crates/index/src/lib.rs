@@ -4,7 +4,9 @@
 //!
 //! With it, a question or the domain check of an append folds only the events of the topics it
 //! reads ([`Index::answer`], [`Index::check_batch`]) instead of replaying the log, so their cost
-//! follows the size of a body's history, not of the ledger. The answer is the whole world's answer:
+//! follows the size of a body's history, not of the ledger. A body's memberships, the largest
+//! relation a question reads, are also kept as rows holding copies of their events (`members`),
+//! so they are read with one scan of adjacent keys rather than a random read per membership. The answer is the whole world's answer:
 //! a partial world records every topic a question reached for and did not hold, those are loaded,
 //! and the question is asked again until nothing is missed. A listing over every key (all bodies,
 //! all actions) reaches for [`Topic::Everything`] and is answered by a full replay.
@@ -16,7 +18,11 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use minutebook_model::{Draft, Event, EventId, EventRef};
 use minutebook_store::{AppendReport, DerivedWrite, Ledger, StoreError};
-use minutebook_world::{DomainRejection, KnownAt, Topic, World, topics_of};
+use minutebook_world::{DomainRejection, Entity, KnownAt, Topic, World, topics_of};
+
+mod members;
+pub use members::Homes;
+use members::{HOMES, ROWS};
 
 /// Index entries, one per topic per batch written: `topic key ‖ first seq` (u64 big-endian) to the
 /// sequence numbers of that batch's events of the topic (u64 big-endian each). One sled key per
@@ -24,6 +30,10 @@ use minutebook_world::{DomainRejection, KnownAt, Topic, World, topics_of};
 const ENTRIES: &str = "topic";
 /// The last sequence number the entries cover, written with them.
 const COVERS: &str = "topic-covers";
+/// The last sequence number the membership rows cover, written with the coverage mark. An index
+/// written by an older binary moves the mark alone (it has no rows), so the two differ and the
+/// index is rebuilt when next opened.
+const ROWS_COVER: &str = "member-rows-covers";
 /// Events indexed per atomic batch when the index catches up with the log.
 const CATCH_UP_CHUNK: u64 = 10_000;
 
@@ -42,6 +52,16 @@ pub type Result<T, E = IndexError> = std::result::Result<T, E>;
 /// The index of one open ledger.
 pub struct Index<'a> {
     ledger: &'a Ledger,
+    /// Whether the membership rows are there to read (the index is of the current format).
+    rows: bool,
+}
+
+/// What indexing a batch needs to know beyond the events: each event's topics, and the homes of
+/// the memberships it touches.
+#[derive(Clone, Debug, Default)]
+pub struct BatchTopics {
+    pub topics: HashMap<EventId, Vec<Topic>>,
+    pub homes: Homes,
 }
 
 /// How far the index reaches: the last sequence its entries cover, and the head of the log.
@@ -55,7 +75,10 @@ impl<'a> Index<'a> {
     /// The index of `ledger`, brought up to the head first if it lags (a ledger imported, or written
     /// before the index existed); `progress` hears how many events are indexed so far.
     pub fn open(ledger: &'a Ledger, progress: impl FnMut(u64, u64)) -> Result<Index<'a>> {
-        let index = Index { ledger };
+        if !rows_in_step(ledger)? {
+            drop_all(ledger)?;
+        }
+        let index = Index { ledger, rows: true };
         index.catch_up(progress)?;
         Ok(index)
     }
@@ -63,7 +86,11 @@ impl<'a> Index<'a> {
     /// The index as it stands, not caught up: for reporting on it (`coverage`, `check`) without
     /// writing. Questions asked through it before it covers the head would miss events.
     pub fn as_it_stands(ledger: &'a Ledger) -> Index<'a> {
-        Index { ledger }
+        // Without the rows, questions go through the topic entries alone, which are always sound.
+        Index {
+            ledger,
+            rows: false,
+        }
     }
 
     pub fn coverage(&self) -> Result<Coverage> {
@@ -78,10 +105,14 @@ impl<'a> Index<'a> {
     fn catch_up(&self, mut progress: impl FnMut(u64, u64)) -> Result<()> {
         let head = self.ledger.head()?.seq;
         self.in_chunks(covers(self.ledger)? + 1, |events, topics| {
-            let to = events.last().map_or(0, |(seq, _)| *seq);
-            let mut writes = entry_writes(events, topics);
-            writes.push(covers_write(to));
+            // Each chunk's homes are written before the next chunk is read, so the stored homes
+            // are what the events before this chunk settled.
+            let homes = Homes::resolve(events.iter().map(|(_, e)| e), &topics, |m| {
+                Homes::stored(self.ledger, m)
+            })?;
+            let writes = Index::writes(events, &BatchTopics { topics, homes });
             self.ledger.write_derived(writes)?;
+            let to = events.last().map_or(0, |(seq, _)| *seq);
             progress(to, head);
             Ok(())
         })
@@ -91,7 +122,7 @@ impl<'a> Index<'a> {
     fn in_chunks(
         &self,
         from: u64,
-        mut each: impl FnMut(&[(u64, Event)], &HashMap<EventId, Vec<Topic>>) -> Result<()>,
+        mut each: impl FnMut(&[(u64, Event)], HashMap<EventId, Vec<Topic>>) -> Result<()>,
     ) -> Result<()> {
         let mut chunk = Vec::new();
         let mut events = self.ledger.events_from(from)?.peekable();
@@ -100,28 +131,34 @@ impl<'a> Index<'a> {
             for item in events.by_ref().take(CATCH_UP_CHUNK as usize) {
                 chunk.push(item?);
             }
-            let topics = self.batch_topics(chunk.iter().map(|(_, e)| e))?;
-            each(&chunk, &topics)?;
+            let topics = self.event_topics(chunk.iter().map(|(_, e)| e))?;
+            each(&chunk, topics)?;
         }
         Ok(())
     }
 
-    /// Compare the index with what the log says it must hold: every (topic, event) pair recomputed
-    /// from the events, against every pair the entries list. The index is derived data; this is how
-    /// an auditor confirms it still matches the log it was derived from.
+    /// Compare the index with what the log says it must hold: every (topic, event) pair, membership
+    /// row and home recomputed from the events alone, against what is stored. The index is derived
+    /// data; this is how an auditor confirms it still matches the log it was derived from.
     pub fn check(&self, mut progress: impl FnMut(u64, u64)) -> Result<IndexCheck> {
         let head = self.ledger.head()?.seq;
-        let mut expected: BTreeSet<(Vec<u8>, u64)> = BTreeSet::new();
+        let mut expected: BTreeSet<Item> = BTreeSet::new();
+        let mut homes = HashMap::new();
         self.in_chunks(1, |events, topics| {
             for (seq, event) in events {
                 for topic in topics.get(&event.id).into_iter().flatten() {
-                    expected.insert((topic.index_key(), *seq));
+                    expected.insert(Item::Pair(topic.index_key(), *seq));
                 }
             }
+            let chunk = Homes::resolve(events.iter().map(|(_, e)| e), &topics, |m| {
+                Ok(homes.get(m).cloned())
+            })?;
+            expected.extend(chunk.writes(events, &topics).into_iter().map(Item::from));
+            chunk.settle_into(&mut homes);
             progress(events.last().map_or(0, |(seq, _)| *seq), head);
             Ok(())
         })?;
-        let mut found: BTreeSet<(Vec<u8>, u64)> = BTreeSet::new();
+        let mut found: BTreeSet<Item> = BTreeSet::new();
         for entry in self.ledger.derived_entries(ENTRIES, b"") {
             let (key, value) = entry?;
             let Some(topic) = key.len().checked_sub(8).filter(|&n| n > 0) else {
@@ -129,48 +166,61 @@ impl<'a> Index<'a> {
             };
             let topic = key[..topic].to_vec();
             for seq in entry_seqs(&key, &value)? {
-                found.insert((topic.clone(), seq));
+                found.insert(Item::Pair(topic.clone(), seq));
             }
         }
-        let show = |pairs: Vec<&(Vec<u8>, u64)>| -> Vec<String> {
-            pairs
-                .into_iter()
-                .take(20)
-                .map(|(topic, seq)| format!("{} #{seq}", topic_label(topic)))
-                .collect()
-        };
+        for name in [ROWS, HOMES] {
+            for entry in self.ledger.derived_entries(name, b"") {
+                let (key, value) = entry?;
+                found.insert(Item::from(DerivedWrite {
+                    name,
+                    key,
+                    value: Some(value),
+                }));
+            }
+        }
         let missing: Vec<_> = expected.difference(&found).collect();
         let extra: Vec<_> = found.difference(&expected).collect();
+        let pairs = expected
+            .iter()
+            .filter(|i| matches!(i, Item::Pair(..)))
+            .count();
         Ok(IndexCheck {
             coverage: self.coverage()?,
-            pairs: expected.len() as u64,
+            pairs: pairs as u64,
+            rows: (expected.len() - pairs) as u64,
             missing: missing.len() as u64,
             extra: extra.len() as u64,
-            examples: show(missing.into_iter().chain(extra).collect()),
+            examples: missing
+                .into_iter()
+                .chain(extra)
+                .take(20)
+                .map(Item::to_string)
+                .collect(),
         })
     }
 
     /// Drop every entry and index the whole log again.
     pub fn rebuild(ledger: &'a Ledger, progress: impl FnMut(u64, u64)) -> Result<Index<'a>> {
-        let mut writes: Vec<DerivedWrite> = ledger
-            .derived_keys(ENTRIES, b"")
-            .map(|k| {
-                Ok(DerivedWrite {
-                    name: ENTRIES,
-                    key: k?,
-                    value: None,
-                })
-            })
-            .collect::<Result<_>>()?;
-        writes.push(covers_write(0));
-        ledger.write_derived(writes)?;
+        drop_all(ledger)?;
         Index::open(ledger, progress)
+    }
+
+    /// The topics of each event of a batch ([`Index::event_topics`]) and the homes of the
+    /// memberships they touch: what [`Index::writes`] needs.
+    pub fn batch_topics<'e>(
+        &self,
+        events: impl IntoIterator<Item = &'e Event> + Clone,
+    ) -> Result<BatchTopics> {
+        let topics = self.event_topics(events.clone())?;
+        let homes = Homes::resolve(events, &topics, |m| Homes::stored(self.ledger, m))?;
+        Ok(BatchTopics { topics, homes })
     }
 
     /// The topics each event of a batch belongs to: its own, and those of every event it
     /// supersedes (so loading a topic also loads what took its facts out), found in the batch or the
     /// ledger. A target found in neither adds nothing: the store rejects such an event.
-    pub fn batch_topics<'e>(
+    pub fn event_topics<'e>(
         &self,
         events: impl IntoIterator<Item = &'e Event>,
     ) -> Result<HashMap<EventId, Vec<Topic>>> {
@@ -228,15 +278,13 @@ impl<'a> Index<'a> {
         Ok(())
     }
 
-    /// The index writes for events about to be appended (seq, event), given their topics: the
-    /// `derive` argument of `Ledger::append_with`.
-    pub fn writes(
-        events: &[(u64, Event)],
-        topics: &HashMap<EventId, Vec<Topic>>,
-    ) -> Vec<DerivedWrite> {
-        let mut writes = entry_writes(events, topics);
+    /// The index writes for events about to be appended (seq, event), given their topics and
+    /// homes: the `derive` argument of `Ledger::append_with`.
+    pub fn writes(events: &[(u64, Event)], batch: &BatchTopics) -> Vec<DerivedWrite> {
+        let mut writes = entry_writes(events, &batch.topics);
+        writes.extend(batch.homes.writes(events, &batch.topics));
         if let Some((last, _)) = events.last() {
-            writes.push(covers_write(*last));
+            writes.extend(covers_writes(*last));
         }
         writes
     }
@@ -269,10 +317,11 @@ impl<'a> Index<'a> {
             if missed.contains(&Topic::Everything) {
                 return Ok(ask(&loader.whole_world()?));
             }
-            for (seq, event) in loader.load(&missed)? {
+            let loaded = loader.load(&missed)?;
+            for (seq, event) in loaded.events {
                 world.apply(seq, event);
             }
-            world.hold(missed);
+            world.hold(loaded.held);
         }
     }
 
@@ -300,8 +349,9 @@ impl<'a> Index<'a> {
             if missed.contains(&Topic::Everything) {
                 return Ok(loader.whole_world()?.check_batch(events, &already_stored));
             }
-            loaded.extend(loader.load(&missed)?);
-            held.extend(missed);
+            let now = loader.load(&missed)?;
+            loaded.extend(now.events);
+            held.extend(now.held);
         }
     }
 }
@@ -312,10 +362,14 @@ pub struct IndexCheck {
     pub coverage: Coverage,
     /// (topic, event) pairs the log calls for.
     pub pairs: u64,
-    /// Pairs the log calls for that the index lacks, and pairs it lists that the log does not.
+    /// Membership rows and homes the log calls for.
+    pub rows: u64,
+    /// Pairs, rows or homes the log calls for that the index lacks, and those it holds that the
+    /// log does not (a row whose bytes differ counts as both).
     pub missing: u64,
     pub extra: u64,
-    /// Up to 20 of them, as `topic #seq`.
+    /// Up to 20 of them, as `topic #seq`, `membership row BODY/MEMBERSHIP #seq` or `home of
+    /// membership M`.
     pub examples: Vec<String>,
 }
 
@@ -405,6 +459,13 @@ impl<'a> Index<'a> {
     }
 }
 
+/// What one round of loading brought: events (oldest first), and the topics a world holds once it
+/// has applied them.
+struct Loaded {
+    events: Vec<(u64, Event)>,
+    held: BTreeSet<Topic>,
+}
+
 /// Fetches the events of topics for one question, each event once.
 struct Loader<'i, 'a> {
     index: &'i Index<'a>,
@@ -428,10 +489,38 @@ impl<'i, 'a> Loader<'i, 'a> {
         })
     }
 
-    /// Load the events of `topics` not loaded yet; returns them, oldest first.
-    fn load(&mut self, topics: &BTreeSet<Topic>) -> Result<Vec<(u64, Event)>> {
-        let mut fresh = BTreeSet::new();
+    /// Load the events of `topics` not loaded yet. The world then holds `topics`, and the topics of
+    /// the memberships homed at a body whose memberships were read from its rows.
+    fn load(&mut self, topics: &BTreeSet<Topic>) -> Result<Loaded> {
+        let mut held = topics.clone();
+        let mut from_rows = Vec::new();
+        let mut through_index = BTreeSet::new();
         for topic in topics {
+            match topic {
+                Topic::BodyMemberships(body) if self.index.rows => {
+                    for row in members::scan(self.index.ledger, body, self.limit)? {
+                        let topic = Topic::Entity(Entity::Membership(row.membership));
+                        match row.event {
+                            Some(event) => {
+                                if self.seen.insert(row.seq) {
+                                    from_rows.push((row.seq, event));
+                                }
+                            }
+                            // Homed at another body, or nowhere: its events are not among these.
+                            None => {
+                                through_index.insert(topic.clone());
+                            }
+                        }
+                        held.insert(topic);
+                    }
+                }
+                _ => {
+                    through_index.insert(topic.clone());
+                }
+            }
+        }
+        let mut fresh = BTreeSet::new();
+        for topic in &through_index {
             for seq in self.index.seqs(topic, self.limit)? {
                 if self.seen.insert(seq) {
                     fresh.insert(seq);
@@ -439,11 +528,13 @@ impl<'i, 'a> Loader<'i, 'a> {
             }
         }
         let mut events = self.index.ledger.events_at(fresh)?;
+        events.extend(from_rows);
+        events.sort_unstable_by_key(|(seq, _)| *seq);
         // Record time never decreases along the log, so "recorded by T" is a prefix of it.
         if let Some(KnownAt::Time(t)) = self.known_at {
             events.retain(|(_, e)| e.recorded_at <= t);
         }
-        Ok(events)
+        Ok(Loaded { events, held })
     }
 
     fn whole_world(&self) -> Result<World> {
@@ -483,24 +574,29 @@ pub fn replay(ledger: &Ledger, known_at: Option<KnownAt>) -> Result<World> {
 }
 
 fn covers(ledger: &Ledger) -> Result<u64> {
-    match ledger.derived(COVERS, b"")? {
+    mark(ledger, COVERS)
+}
+
+fn mark(ledger: &Ledger, name: &'static str) -> Result<u64> {
+    match ledger.derived(name, b"")? {
         None => Ok(0),
         Some(v) => v
             .as_slice()
             .try_into()
             .map(u64::from_be_bytes)
             .map_err(|_| IndexError::Malformed {
-                key: COVERS.as_bytes().to_vec(),
+                key: name.as_bytes().to_vec(),
             }),
     }
 }
 
-fn covers_write(seq: u64) -> DerivedWrite {
-    DerivedWrite {
-        name: COVERS,
+/// The coverage marks of entries and rows, both at `seq`.
+fn covers_writes(seq: u64) -> [DerivedWrite; 2] {
+    [COVERS, ROWS_COVER].map(|name| DerivedWrite {
+        name,
         key: Vec::new(),
         value: Some(seq.to_be_bytes().to_vec()),
-    }
+    })
 }
 
 /// The sequence numbers an entry's value lists (u64 big-endian each, at least one).
@@ -537,4 +633,63 @@ fn entry_writes(
             }
         })
         .collect()
+}
+
+/// Whether the membership rows cover what the topic entries cover (not so for an index an older
+/// binary wrote).
+fn rows_in_step(ledger: &Ledger) -> Result<bool> {
+    Ok(mark(ledger, ROWS_COVER)? == covers(ledger)?)
+}
+
+/// Remove every index entry, membership row and home, and set the coverage mark to nothing.
+fn drop_all(ledger: &Ledger) -> Result<()> {
+    let mut writes = Vec::new();
+    for name in [ENTRIES, ROWS, HOMES] {
+        for key in ledger.derived_keys(name, b"") {
+            writes.push(DerivedWrite {
+                name,
+                key: key?,
+                value: None,
+            });
+        }
+    }
+    writes.extend(covers_writes(0));
+    Ok(ledger.write_derived(writes)?)
+}
+
+/// One thing [`Index::check`] expects the index to hold, or found in it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Item {
+    /// A topic's index key and a sequence its entries list.
+    Pair(Vec<u8>, u64),
+    /// A membership row's key (`body ‖ 0 ‖ membership ‖ 0 ‖ seq`) and the hash of its value.
+    Row(Vec<u8>, [u8; 32]),
+    /// A membership and its home body (empty: none).
+    Home(Vec<u8>, Vec<u8>),
+}
+
+impl From<DerivedWrite> for Item {
+    fn from(w: DerivedWrite) -> Item {
+        let value = w.value.unwrap_or_default();
+        match w.name {
+            ROWS => Item::Row(w.key, minutebook_store::leaf_hash(&value).0),
+            _ => Item::Home(w.key, value),
+        }
+    }
+}
+
+impl std::fmt::Display for Item {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        match self {
+            Item::Pair(topic, seq) => write!(f, "{} #{seq}", topic_label(topic)),
+            Item::Row(key, _) => {
+                let (names, seq) = key.split_at(key.len().saturating_sub(8));
+                let seq = seq.try_into().map_or(0, u64::from_be_bytes);
+                let names = text(names).trim_end_matches('\0').replace('\0', "/");
+                write!(f, "membership row {names} #{seq}")
+            }
+            Item::Home(m, body) => write!(f, "home of membership {} ({:?})", text(m), text(body)),
+        }
+    }
 }

@@ -22,7 +22,7 @@ use serde_json::json;
 /// With `unindexed`, the last third of the batches is appended without entries (as an older binary
 /// or an import would), leaving the index to catch up.
 fn build(ledger: &Ledger, drafts: Vec<Draft>, rng: &mut TestRng, unindexed: bool) {
-    let index = Index::as_it_stands(ledger);
+    let index = Index::open(ledger, |_, _| {}).unwrap();
     let plain_from = if unindexed {
         drafts.len() * 2 / 3
     } else {
@@ -61,14 +61,38 @@ fn history(seed: u64, rng: &mut TestRng) -> Vec<Draft> {
     })
     .collect();
     let mut out: Vec<Draft> = Vec::new();
+    let mut bodies: Vec<BodyKey> = Vec::new();
     for d in generated {
+        if let Payload::BodyFounded(x) = &d.payload {
+            bodies.push(x.body.clone());
+        }
         out.push(d);
+        let appointments: Vec<usize> = (0..out.len())
+            .filter(|&i| matches!(out[i].payload, Payload::MemberAppointed(_)))
+            .collect();
+        if !appointments.is_empty() && rng.random_ratio(1, 40) {
+            // A membership moved to another body by a correction, later events of it to follow.
+            let target = out[appointments[rng.random_range(0..appointments.len())]].clone();
+            let mut fix = target.clone();
+            fix.id = Some(EventId::new_v7());
+            fix.supersedes = vec![target.id.unwrap()];
+            if let Payload::MemberAppointed(x) = &mut fix.payload {
+                x.body = bodies[rng.random_range(0..bodies.len())].clone();
+            }
+            out.push(fix);
+        }
         if rng.random_ratio(1, 25) {
             let target = out[rng.random_range(0..out.len())].clone();
             let mut fix = target.clone();
             fix.id = Some(EventId::new_v7());
             fix.supersedes = vec![target.id.unwrap()];
-            if rng.random_bool(0.5) {
+            if let Payload::MemberAppointed(x) = &mut fix.payload
+                && rng.random_bool(0.5)
+            {
+                // A correction moving the membership to another body: its events stay stored
+                // under the body it was first appointed to.
+                x.body = bodies[rng.random_range(0..bodies.len())].clone();
+            } else if rng.random_bool(0.5) {
                 // A retraction: the target's fact drops out, nothing replaces it.
                 fix.payload = Payload::Retraction(Retraction {
                     reason: Text::new("recorded in error").unwrap(),

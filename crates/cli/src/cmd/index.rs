@@ -26,8 +26,8 @@ pub struct Args {
 enum What {
     /// How far the index reaches, against the head of the log.
     Status,
-    /// Recompute every (topic, event) pair from the log and compare with the index; exit code 6 if
-    /// they differ.
+    /// Recompute every (topic, event) pair, membership row and membership home from the log and
+    /// compare with the index; exit code 6 if they differ.
     Check,
     /// Bring the index up to the head now (any question does this first): after an import, or for
     /// a ledger written before the index existed.
@@ -66,11 +66,13 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
                     "covers": check.coverage.covers,
                     "head": check.coverage.head,
                     "pairs": check.pairs,
+                    "membership_rows": check.rows,
                 }));
             } else {
                 println!(
-                    "the index matches the log: {} (topic, event) pairs for {} events",
-                    check.pairs, check.coverage.head
+                    "the index matches the log: {} (topic, event) pairs and {} membership rows \
+                     and homes for {} events",
+                    check.pairs, check.rows, check.coverage.head
                 );
             }
         }
