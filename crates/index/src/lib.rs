@@ -21,8 +21,7 @@ use minutebook_store::{AppendReport, DerivedWrite, Ledger, StoreError};
 use minutebook_world::{DomainRejection, Entity, KnownAt, Topic, World, topics_of};
 
 mod members;
-pub use members::Homes;
-use members::{HOMES, ROWS};
+use members::{HOMES, Homes, ROWS};
 
 /// Index entries, one per topic per batch written: `topic key ‖ first seq` (u64 big-endian) to the
 /// sequence numbers of that batch's events of the topic (u64 big-endian each). One sled key per
@@ -57,11 +56,13 @@ pub struct Index<'a> {
 }
 
 /// What indexing a batch needs to know beyond the events: each event's topics, and the homes of
-/// the memberships it touches.
-#[derive(Clone, Debug, Default)]
+/// the memberships it touches, as of the head they were worked out at. Only good for a batch
+/// appended right after that head: [`Index::writes`] refuses any other.
+#[derive(Clone, Debug)]
 pub struct BatchTopics {
-    pub topics: HashMap<EventId, Vec<Topic>>,
-    pub homes: Homes,
+    topics: HashMap<EventId, Vec<Topic>>,
+    homes: Homes,
+    head: u64,
 }
 
 /// How far the index reaches: the last sequence its entries cover, and the head of the log.
@@ -73,7 +74,10 @@ pub struct Coverage {
 
 impl<'a> Index<'a> {
     /// The index of `ledger`, brought up to the head first if it lags (a ledger imported, or written
-    /// before the index existed); `progress` hears how many events are indexed so far.
+    /// before the index existed); `progress` hears how many events are indexed so far. An index
+    /// without membership rows, or whose rows lag its entries (an older binary wrote to it), is
+    /// dropped and built again here, even for a question: once, taking about as long as `index
+    /// rebuild`.
     pub fn open(ledger: &'a Ledger, progress: impl FnMut(u64, u64)) -> Result<Index<'a>> {
         if !rows_in_step(ledger)? {
             drop_all(ledger)?;
@@ -107,11 +111,16 @@ impl<'a> Index<'a> {
         self.in_chunks(covers(self.ledger)? + 1, |events, topics| {
             // Each chunk's homes are written before the next chunk is read, so the stored homes
             // are what the events before this chunk settled.
-            let homes = Homes::resolve(events.iter().map(|(_, e)| e), &topics, |m| {
+            let homes = Homes::settle(events.iter().map(|(_, e)| e), &topics, |m| {
                 Homes::stored(self.ledger, m)
             })?;
-            let writes = Index::writes(events, &BatchTopics { topics, homes });
-            self.ledger.write_derived(writes)?;
+            let before = events.first().map_or(0, |(seq, _)| seq - 1);
+            let batch = BatchTopics {
+                topics,
+                homes,
+                head: before,
+            };
+            self.ledger.write_derived(Index::writes(events, &batch))?;
             let to = events.last().map_or(0, |(seq, _)| *seq);
             progress(to, head);
             Ok(())
@@ -150,11 +159,16 @@ impl<'a> Index<'a> {
                     expected.insert(Item::Pair(topic.index_key(), *seq));
                 }
             }
-            let chunk = Homes::resolve(events.iter().map(|(_, e)| e), &topics, |m| {
+            let chunk = Homes::settle(events.iter().map(|(_, e)| e), &topics, |m| {
                 Ok(homes.get(m).cloned())
             })?;
-            expected.extend(chunk.writes(events, &topics).into_iter().map(Item::from));
-            chunk.settle_into(&mut homes);
+            expected.extend(
+                chunk
+                    .writes(events, &topics)
+                    .into_iter()
+                    .map(|w| Item::stored(w.name, w.key, w.value.unwrap_or_default())),
+            );
+            chunk.record_into(&mut homes);
             progress(events.last().map_or(0, |(seq, _)| *seq), head);
             Ok(())
         })?;
@@ -172,11 +186,7 @@ impl<'a> Index<'a> {
         for name in [ROWS, HOMES] {
             for entry in self.ledger.derived_entries(name, b"") {
                 let (key, value) = entry?;
-                found.insert(Item::from(DerivedWrite {
-                    name,
-                    key,
-                    value: Some(value),
-                }));
+                found.insert(Item::stored(name, key, value));
             }
         }
         let missing: Vec<_> = expected.difference(&found).collect();
@@ -187,6 +197,7 @@ impl<'a> Index<'a> {
             .count();
         Ok(IndexCheck {
             coverage: self.coverage()?,
+            rows_in_step: rows_in_step(self.ledger)?,
             pairs: pairs as u64,
             rows: (expected.len() - pairs) as u64,
             missing: missing.len() as u64,
@@ -212,9 +223,14 @@ impl<'a> Index<'a> {
         &self,
         events: impl IntoIterator<Item = &'e Event> + Clone,
     ) -> Result<BatchTopics> {
+        let head = self.ledger.head()?.seq;
         let topics = self.event_topics(events.clone())?;
-        let homes = Homes::resolve(events, &topics, |m| Homes::stored(self.ledger, m))?;
-        Ok(BatchTopics { topics, homes })
+        let homes = Homes::settle(events, &topics, |m| Homes::stored(self.ledger, m))?;
+        Ok(BatchTopics {
+            topics,
+            homes,
+            head,
+        })
     }
 
     /// The topics each event of a batch belongs to: its own, and those of every event it
@@ -280,7 +296,17 @@ impl<'a> Index<'a> {
 
     /// The index writes for events about to be appended (seq, event), given their topics and
     /// homes: the `derive` argument of `Ledger::append_with`.
+    ///
+    /// Panics if the events do not follow the head `batch` was worked out at: the homes it settled
+    /// would be wrong, and rows written from them would corrupt answers.
     pub fn writes(events: &[(u64, Event)], batch: &BatchTopics) -> Vec<DerivedWrite> {
+        if let Some((first, _)) = events.first() {
+            assert_eq!(
+                *first,
+                batch.head + 1,
+                "index writes for a batch worked out at another head"
+            );
+        }
         let mut writes = entry_writes(events, &batch.topics);
         writes.extend(batch.homes.writes(events, &batch.topics));
         if let Some((last, _)) = events.last() {
@@ -360,22 +386,28 @@ impl<'a> Index<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IndexCheck {
     pub coverage: Coverage,
+    /// Whether the membership rows cover what the entries cover (not so for an index written by a
+    /// binary without rows: the next open rebuilds it).
+    pub rows_in_step: bool,
     /// (topic, event) pairs the log calls for.
     pub pairs: u64,
-    /// Membership rows and homes the log calls for.
+    /// Membership rows, markers and homes the log calls for.
     pub rows: u64,
     /// Pairs, rows or homes the log calls for that the index lacks, and those it holds that the
     /// log does not (a row whose bytes differ counts as both).
     pub missing: u64,
     pub extra: u64,
-    /// Up to 20 of them, as `topic #seq`, `membership row BODY/MEMBERSHIP #seq` or `home of
+    /// Up to 20 of them, as `topic #seq`, `membership row of M under BODY #seq` or `home of
     /// membership M`.
     pub examples: Vec<String>,
 }
 
 impl IndexCheck {
     pub fn sound(&self) -> bool {
-        self.missing == 0 && self.extra == 0 && self.coverage.covers == self.coverage.head
+        self.missing == 0
+            && self.extra == 0
+            && self.coverage.covers == self.coverage.head
+            && self.rows_in_step
     }
 }
 
@@ -592,11 +624,15 @@ fn mark(ledger: &Ledger, name: &'static str) -> Result<u64> {
 
 /// The coverage marks of entries and rows, both at `seq`.
 fn covers_writes(seq: u64) -> [DerivedWrite; 2] {
-    [COVERS, ROWS_COVER].map(|name| DerivedWrite {
+    [COVERS, ROWS_COVER].map(|name| mark_write(name, seq))
+}
+
+fn mark_write(name: &'static str, seq: u64) -> DerivedWrite {
+    DerivedWrite {
         name,
         key: Vec::new(),
         value: Some(seq.to_be_bytes().to_vec()),
-    })
+    }
 }
 
 /// The sequence numbers an entry's value lists (u64 big-endian each, at least one).
@@ -641,20 +677,34 @@ fn rows_in_step(ledger: &Ledger) -> Result<bool> {
     Ok(mark(ledger, ROWS_COVER)? == covers(ledger)?)
 }
 
-/// Remove every index entry, membership row and home, and set the coverage mark to nothing.
+/// Remove every index entry, membership row and home. The coverage marks go first, the rows' to a
+/// value the entries' never takes, so an open after a drop cut short finds them out of step and
+/// drops again; then the removals, in durable chunks (an index at national scale is millions of
+/// keys); the rows' mark last.
 fn drop_all(ledger: &Ledger) -> Result<()> {
-    let mut writes = Vec::new();
+    const CHUNK: usize = 100_000;
+    ledger.write_derived(vec![
+        mark_write(COVERS, 0),
+        mark_write(ROWS_COVER, u64::MAX),
+    ])?;
     for name in [ENTRIES, ROWS, HOMES] {
-        for key in ledger.derived_keys(name, b"") {
-            writes.push(DerivedWrite {
+        loop {
+            let keys = ledger
+                .derived_keys(name, b"")
+                .take(CHUNK)
+                .collect::<Result<Vec<_>, _>>()?;
+            if keys.is_empty() {
+                break;
+            }
+            let removals = keys.into_iter().map(|key| DerivedWrite {
                 name,
-                key: key?,
+                key,
                 value: None,
             });
+            ledger.write_derived(removals.collect())?;
         }
     }
-    writes.extend(covers_writes(0));
-    Ok(ledger.write_derived(writes)?)
+    Ok(ledger.write_derived(vec![mark_write(ROWS_COVER, 0)])?)
 }
 
 /// One thing [`Index::check`] expects the index to hold, or found in it.
@@ -668,12 +718,13 @@ enum Item {
     Home(Vec<u8>, Vec<u8>),
 }
 
-impl From<DerivedWrite> for Item {
-    fn from(w: DerivedWrite) -> Item {
-        let value = w.value.unwrap_or_default();
-        match w.name {
-            ROWS => Item::Row(w.key, minutebook_store::leaf_hash(&value).0),
-            _ => Item::Home(w.key, value),
+impl Item {
+    /// A row or a home, as written or as found in the store.
+    fn stored(name: &str, key: Vec<u8>, value: Vec<u8>) -> Item {
+        match name {
+            ROWS => Item::Row(key, minutebook_store::leaf_hash(&value).0),
+            HOMES => Item::Home(key, value),
+            other => unreachable!("{other} holds neither membership rows nor homes"),
         }
     }
 }
@@ -686,8 +737,10 @@ impl std::fmt::Display for Item {
             Item::Row(key, _) => {
                 let (names, seq) = key.split_at(key.len().saturating_sub(8));
                 let seq = seq.try_into().map_or(0, u64::from_be_bytes);
-                let names = text(names).trim_end_matches('\0').replace('\0', "/");
-                write!(f, "membership row {names} #{seq}")
+                let names = text(names);
+                let (body, m) = names.split_once('\0').unwrap_or((&names, ""));
+                let m = m.trim_end_matches('\0');
+                write!(f, "membership row of {m} under {body} #{seq}")
             }
             Item::Home(m, body) => write!(f, "home of membership {} ({:?})", text(m), text(body)),
         }

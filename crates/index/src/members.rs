@@ -8,8 +8,8 @@
 //! whatever supersedes them) is copied under the home. An appointment naming another body (a
 //! correction moving the membership) leaves a **marker** there instead: that body's scan then
 //! names the membership, whose events are loaded through the topic index. A membership whose topic
-//! does not begin with its appointment (possible only in an unchecked import) has no home: each of
-//! its appointments leaves a marker.
+//! does not begin with its appointment (which the domain rules forbid, but an unchecked append or
+//! an import can store) has no home: each of its appointments leaves a marker.
 //!
 //! So a scan of body Y's rows yields every membership an appointment ever named Y (which is what
 //! the world's `body_memberships` holds), and for each one homed at Y all of its events: a partial
@@ -32,7 +32,7 @@ pub(crate) const HOMES: &str = "member-home";
 /// Each membership's home, as far as a batch needs them: `Some(body)` or `None` (no home), and
 /// whether the batch settles it (its first event is in the batch).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Homes(HashMap<MembershipKey, (Option<BodyKey>, bool)>);
+pub(crate) struct Homes(HashMap<MembershipKey, (Option<BodyKey>, bool)>);
 
 /// The memberships whose topics an event's topics include.
 fn memberships(topics: &[Topic]) -> impl Iterator<Item = &MembershipKey> {
@@ -46,7 +46,7 @@ impl Homes {
     /// The homes of the memberships `events` (in log order, with their topics) touch: `settled`
     /// says what is already known of a membership (`Some(home)`), or `None` if nothing before
     /// these events touched it, in which case its first event here decides.
-    pub(crate) fn resolve<'e>(
+    pub(crate) fn settle<'e>(
         events: impl IntoIterator<Item = &'e Event>,
         topics: &HashMap<EventId, Vec<Topic>>,
         mut settled: impl FnMut(&MembershipKey) -> Result<Option<Option<BodyKey>>>,
@@ -67,7 +67,7 @@ impl Homes {
         Ok(homes)
     }
 
-    /// The homes found in the ledger: the `settled` argument of [`Homes::resolve`].
+    /// The homes found in the ledger: the `settled` argument of [`Homes::settle`].
     pub(crate) fn stored(ledger: &Ledger, m: &MembershipKey) -> Result<Option<Option<BodyKey>>> {
         let Some(value) = ledger.derived(HOMES, m.as_str().as_bytes())? else {
             return Ok(None);
@@ -89,13 +89,14 @@ impl Homes {
     }
 
     /// Fold these homes into a running record of them (what [`Index::check`] keeps in memory).
-    pub(crate) fn settle_into(self, all: &mut HashMap<MembershipKey, Option<BodyKey>>) {
+    pub(crate) fn record_into(self, all: &mut HashMap<MembershipKey, Option<BodyKey>>) {
         for (m, (home, _)) in self.0 {
             all.entry(m).or_insert(home);
         }
     }
 
-    /// The rows, markers and new homes for events about to be stored (seq, event) with their topics.
+    /// The rows, markers and new homes for events about to be stored (seq, event), given their
+    /// topics.
     pub(crate) fn writes(
         &self,
         events: &[(u64, Event)],

@@ -169,3 +169,78 @@ fn an_index_without_rows_is_rebuilt_when_opened() {
     assert!(!fast.as_array().unwrap().is_empty());
     assert_eq!(fast, json(whole.members_at(&body, at)));
 }
+
+#[test]
+fn an_index_an_older_binary_appended_to_is_rebuilt_when_opened() {
+    let (_dir, ledger, drafts) = ledger();
+    // More appointments, appended as a binary without rows would: topic entries and their mark.
+    let more: Vec<Draft> = drafts
+        .iter()
+        .filter(|d| matches!(d.payload, Payload::MemberAppointed(_)))
+        .take(5)
+        .map(|d| {
+            let mut d = d.clone();
+            d.id = Some(minutebook_model::EventId::new_v7());
+            if let Payload::MemberAppointed(x) = &mut d.payload {
+                x.membership =
+                    minutebook_model::MembershipKey::new(format!("{}-again", x.membership))
+                        .unwrap();
+            }
+            d
+        })
+        .collect();
+    let index = Index::open(&ledger, |_, _| {}).unwrap();
+    let events: Vec<_> = more
+        .iter()
+        .map(|d| d.clone().into_event(d.id.unwrap(), chrono::Utc::now()))
+        .collect();
+    let topics = index.batch_topics(&events).unwrap();
+    ledger
+        .append_with(more, None, |fresh| {
+            Index::writes(fresh, &topics)
+                .into_iter()
+                .filter(|w| w.name == "topic" || w.name == "topic-covers")
+                .collect()
+        })
+        .unwrap();
+    let standing = Index::as_it_stands(&ledger).check(|_, _| {}).unwrap();
+    // Each appointment's row and its membership's home.
+    assert!(
+        !standing.rows_in_step && standing.missing == 10,
+        "{standing:?}"
+    );
+
+    let index = Index::open(&ledger, |_, _| {}).unwrap();
+    assert!(index.check(|_, _| {}).unwrap().sound());
+    let whole = whole(&ledger);
+    for (body, at) in appointments(&drafts).into_iter().rev().take(5) {
+        let fast = index
+            .answer(None, |w| json(w.members_at(&body, at)))
+            .unwrap();
+        assert_eq!(fast, json(whole.members_at(&body, at)), "{body} at {at}");
+    }
+}
+
+#[test]
+fn a_rebuild_cut_short_is_done_again_when_opened() {
+    let (_dir, ledger, _) = ledger();
+    // What a drop interrupted after its first write leaves: marks out of step, entries still there.
+    ledger
+        .write_derived(vec![
+            DerivedWrite {
+                name: "topic-covers",
+                key: vec![],
+                value: Some(0u64.to_be_bytes().to_vec()),
+            },
+            DerivedWrite {
+                name: "member-rows-covers",
+                key: vec![],
+                value: Some(u64::MAX.to_be_bytes().to_vec()),
+            },
+        ])
+        .unwrap();
+    remove_all(&ledger, "member-rows", b"");
+    let index = Index::open(&ledger, |_, _| {}).unwrap();
+    let check = index.check(|_, _| {}).unwrap();
+    assert!(check.sound() && check.rows > 100, "{check:?}");
+}

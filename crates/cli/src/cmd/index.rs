@@ -48,10 +48,16 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
             if !check.sound() {
                 // One document in --json: the error, with what differs in its message.
                 let examples = check.examples.iter().take(5).cloned().collect::<Vec<_>>();
+                let older = match check.rows_in_step {
+                    true => "",
+                    false => {
+                        " (its membership rows are missing or out of step: written by an older binary, or a rebuild cut short; the next question rebuilds it)"
+                    }
+                };
                 bail!(minutebook_store::StoreError::Integrity {
                     seq: check.coverage.covers,
                     what: format!(
-                        "the topic index does not match the log: it covers {} of {} events, {} (topic, event) pair(s) missing, {} extra (e.g. {}); `minutebook index rebuild` rewrites it",
+                        "the topic index does not match the log{older}: it covers {} of {} events, {} (topic, event) pair(s), row(s) or home(s) missing, {} extra (e.g. {}); `minutebook index rebuild` rewrites it",
                         check.coverage.covers,
                         check.coverage.head,
                         check.missing,
