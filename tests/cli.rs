@@ -276,15 +276,7 @@ fn verify_chain_only_says_what_it_checked() {
     f.append_text(&lines(&[registered("a"), registered("b")]))
         .success();
     let checkpoint = f.head();
-    let out = f
-        .cmd()
-        .args(["--json", "verify", "--chain-only", "--expect", &checkpoint])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let out: Value = serde_json::from_slice(&out).unwrap();
+    let out = f.json(&["verify", "--chain-only", "--expect", &checkpoint]);
     assert_eq!(
         (&out["checked"], &out["events"], &out["head"]["checkpoint"]),
         (&json!("chain"), &json!(2), &json!(checkpoint))
