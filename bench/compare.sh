@@ -75,6 +75,8 @@ SINGLE_APPEND=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
 
 t0=$(now); $MB verify >/dev/null; t1=$(now)
 VERIFY=$(secs "$t0" "$t1")
+t0=$(now); $MB verify --chain-only >/dev/null; t1=$(now)
+VERIFY_CHAIN=$(secs "$t0" "$t1")
 $MB export --out "$WORK/export.jsonl" >/dev/null
 EXPORT_BYTES=$(stat -c %s "$WORK/export.jsonl")
 EXPORT_MB=$(calc "$EXPORT_BYTES / 1000000")
@@ -155,6 +157,7 @@ SEL1_P99=$(jget "$WORK/asof.json" select1.p99_us)
 OPENSSL_VERSION=$(openssl version | cut -d' ' -f1-2)
 
 VERIFY_MBS=$(calc "$EXPORT_MB / $VERIFY")
+VERIFY_CHAIN_MBS=$(calc "$EXPORT_MB / $VERIFY_CHAIN")
 SHA_MBS=$(calc "$EXPORT_MB / $SHA")
 OPENSSL_MBS=$(calc "$EXPORT_MB / $OPENSSL")
 
@@ -202,6 +205,8 @@ printf '| verify vs `sha256sum` of the export | %.1f MB/s (%.2f s) | %.1f MB/s |
   "$VERIFY_MBS" "$VERIFY" "$SHA_MBS" "$(calc "$VERIFY_MBS / $SHA_MBS")"
 printf '| verify vs `openssl dgst -sha256` of the export | %.1f MB/s | %.1f MB/s | %.3f | >= 0.8 |\n' \
   "$VERIFY_MBS" "$OPENSSL_MBS" "$(calc "$VERIFY_MBS / $OPENSSL_MBS")"
+printf '| `verify --chain-only` vs `openssl dgst -sha256` | %.1f MB/s (%.2f s) | %.1f MB/s | %.3f | >= 0.8 |\n' \
+  "$VERIFY_CHAIN_MBS" "$VERIFY_CHAIN" "$OPENSSL_MBS" "$(calc "$VERIFY_CHAIN_MBS / $OPENSSL_MBS")"
 printf '| bytes on disk per event vs the JSON Lines export | %.0f | %.0f | %.2f | <= 1.2 |\n' \
   "$(calc "$DISK / $EVENTS")" "$(calc "$EXPORT_BYTES / $EVENTS")" "$(calc "$DISK / $EXPORT_BYTES")"
 printf '| bytes on disk per event vs raw sled; vs eventsourcing SQLite | %.0f | %.0f; %.0f | %.2f; %.2f | |\n' \
@@ -223,6 +228,7 @@ summary = {
         "append_events": $BULK, "append_seconds": $APPEND, "append_events_per_s": $APPEND_RATE,
         "single_append_seconds_median": $SINGLE_APPEND, "single_appends": $SINGLE,
         "verify_seconds": $VERIFY, "verify_mb_per_s": $VERIFY_MBS,
+        "verify_chain_seconds": $VERIFY_CHAIN, "verify_chain_mb_per_s": $VERIFY_CHAIN_MBS,
         "members_cold_seconds_median": $MEMBERS, "tor_cold_seconds_median": $TOR,
         "inprocess": json.load(open(f"{work}/inproc.json")),
         "bytes_on_disk": $DISK,
@@ -241,6 +247,7 @@ summary = {
         "single_append_time_vs_fdatasync_p50": $SINGLE_APPEND * 1e6 / $FSYNC_P50,
         "verify_vs_sha256sum": $VERIFY_MBS / $SHA_MBS,
         "verify_vs_openssl": $VERIFY_MBS / $OPENSSL_MBS,
+        "verify_chain_vs_openssl": $VERIFY_CHAIN_MBS / $OPENSSL_MBS,
         "members_index_p99_vs_sqlite_asof_p99": $ASOF_P99 / $MIDX_P99,
         "single_append_inprocess_p50_vs_fdatasync_p50": $APPEND1_P50 / $FSYNC_P50,
         "disk_vs_sled_raw": $DISK / $SLED_DISK,
