@@ -30,8 +30,8 @@ const ENTRIES: &str = "topic";
 /// The last sequence number the entries cover, written with them.
 const COVERS: &str = "topic-covers";
 /// The last sequence number the membership rows cover, written with the coverage mark. An index
-/// written by an older binary moves the mark alone (it has no rows), so the two differ and the
-/// index is rebuilt when next opened.
+/// written by an older binary moves the mark alone (it has no rows), so the rows' falls behind and
+/// the next open writes the missing rows.
 const ROWS_COVER: &str = "member-rows-covers";
 /// Events indexed per atomic batch when the index catches up with the log.
 const CATCH_UP_CHUNK: u64 = 10_000;
@@ -75,14 +75,18 @@ pub struct Coverage {
 impl<'a> Index<'a> {
     /// The index of `ledger`, brought up to the head first if it lags (a ledger imported, or written
     /// before the index existed); `progress` hears how many events are indexed so far. An index
-    /// without membership rows, or whose rows lag its entries (an older binary wrote to it), is
-    /// dropped and built again here, even for a question: once, taking about as long as `index
-    /// rebuild`.
-    pub fn open(ledger: &'a Ledger, progress: impl FnMut(u64, u64)) -> Result<Index<'a>> {
-        if !rows_in_step(ledger)? {
-            drop_all(ledger)?;
-        }
+    /// without membership rows, or whose rows lag its entries (an older binary wrote to it), gets
+    /// them here first, even for a question: once, one pass over the log from where they stop. A
+    /// rebuild cut short is done again.
+    pub fn open(ledger: &'a Ledger, mut progress: impl FnMut(u64, u64)) -> Result<Index<'a>> {
         let index = Index { ledger, rows: true };
+        match mark(ledger, ROWS_COVER)? {
+            DROPPING => {
+                drop_all(ledger)?;
+            }
+            rows if rows < covers(ledger)? => index.catch_up_rows(rows, &mut progress)?,
+            _ => {}
+        }
         index.catch_up(progress)?;
         Ok(index)
     }
@@ -122,6 +126,25 @@ impl<'a> Index<'a> {
             };
             self.ledger.write_derived(Index::writes(events, &batch))?;
             let to = events.last().map_or(0, |(seq, _)| *seq);
+            progress(to, head);
+            Ok(())
+        })
+    }
+
+    /// Write the membership rows and homes of the events after `rows` (what the rows cover) in
+    /// atomic chunks, each moving the rows' mark: for an index an older binary wrote, whose topic
+    /// entries are sound but which has no rows (or lacks those of the events it appended). Rows
+    /// and homes are a function of the log, so writing one again writes what is there.
+    fn catch_up_rows(&self, rows: u64, mut progress: impl FnMut(u64, u64)) -> Result<()> {
+        let head = self.ledger.head()?.seq;
+        self.in_chunks(rows + 1, |events, topics| {
+            let homes = Homes::settle(events.iter().map(|(_, e)| e), &topics, |m| {
+                Homes::stored(self.ledger, m)
+            })?;
+            let mut writes = homes.writes(events, &topics);
+            let to = events.last().map_or(0, |(seq, _)| *seq);
+            writes.push(mark_write(ROWS_COVER, to));
+            self.ledger.write_derived(writes)?;
             progress(to, head);
             Ok(())
         })
@@ -672,37 +695,42 @@ fn entry_writes(
 }
 
 /// Whether the membership rows cover what the topic entries cover (not so for an index an older
-/// binary wrote).
+/// binary wrote, nor during a rebuild).
 fn rows_in_step(ledger: &Ledger) -> Result<bool> {
     Ok(mark(ledger, ROWS_COVER)? == covers(ledger)?)
 }
 
-/// Remove every index entry, membership row and home. The coverage marks go first, the rows' to a
-/// value the entries' never takes, so an open after a drop cut short finds them out of step and
-/// drops again; then the removals, in durable chunks (an index at national scale is millions of
-/// keys); the rows' mark last.
+/// The rows' mark while [`drop_all`] runs: an open that finds it drops again.
+const DROPPING: u64 = u64::MAX;
+
+/// Remove every index entry, membership row and home. The coverage marks go first, the rows' to
+/// [`DROPPING`], so an open after a drop cut short drops again; then the removals, in durable
+/// chunks (an index at national scale is millions of keys); the rows' mark last.
 fn drop_all(ledger: &Ledger) -> Result<()> {
     const CHUNK: usize = 100_000;
     ledger.write_derived(vec![
         mark_write(COVERS, 0),
-        mark_write(ROWS_COVER, u64::MAX),
+        mark_write(ROWS_COVER, DROPPING),
     ])?;
+    let remove = |name, keys: Vec<Vec<u8>>| {
+        let removals = keys.into_iter().map(|key| DerivedWrite {
+            name,
+            key,
+            value: None,
+        });
+        ledger.write_derived(removals.collect())
+    };
+    // One pass per name, removing behind the scan rather than scanning again from the start for
+    // each chunk, past the pages the removals emptied.
     for name in [ENTRIES, ROWS, HOMES] {
-        loop {
-            let keys = ledger
-                .derived_keys(name, b"")
-                .take(CHUNK)
-                .collect::<Result<Vec<_>, _>>()?;
-            if keys.is_empty() {
-                break;
+        let mut keys = Vec::with_capacity(CHUNK);
+        for key in ledger.derived_keys(name, b"") {
+            keys.push(key?);
+            if keys.len() == CHUNK {
+                remove(name, std::mem::take(&mut keys))?;
             }
-            let removals = keys.into_iter().map(|key| DerivedWrite {
-                name,
-                key,
-                value: None,
-            });
-            ledger.write_derived(removals.collect())?;
         }
+        remove(name, keys)?;
     }
     Ok(ledger.write_derived(vec![mark_write(ROWS_COVER, 0)])?)
 }

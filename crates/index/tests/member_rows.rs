@@ -1,5 +1,5 @@
 //! Membership rows: questions read a body's memberships from them, `check` finds them damaged, and
-//! an index without them (written by an older binary) is rebuilt when opened.
+//! an index without them (written by an older binary) gets them when opened.
 
 use chrono::NaiveDate;
 use minutebook_generate::{Generator, Spec};
@@ -159,7 +159,7 @@ fn check_finds_a_damaged_row_and_a_missing_home() {
 }
 
 #[test]
-fn an_index_without_rows_is_rebuilt_when_opened() {
+fn an_index_without_rows_gets_them_when_opened_and_keeps_its_entries() {
     let (_dir, ledger, drafts) = ledger();
     // What an older binary leaves: topic entries and their coverage mark, no rows, no homes.
     remove_all(&ledger, "member-rows", b"");
@@ -167,10 +167,19 @@ fn an_index_without_rows_is_rebuilt_when_opened() {
     remove_all(&ledger, "member-rows-covers", b"");
     let standing = Index::as_it_stands(&ledger).check(|_, _| {}).unwrap();
     assert!(!standing.sound() && standing.missing > 100, "{standing:?}");
+    let entries: Vec<_> = ledger
+        .derived_entries("topic", b"")
+        .map(Result::unwrap)
+        .collect();
 
     let index = Index::open(&ledger, |_, _| {}).unwrap();
     let check = index.check(|_, _| {}).unwrap();
     assert!(check.sound() && check.rows == standing.rows, "{check:?}");
+    let after: Vec<_> = ledger
+        .derived_entries("topic", b"")
+        .map(Result::unwrap)
+        .collect();
+    assert!(entries == after, "the topic entries were rewritten");
     let whole = whole(&ledger);
     let (body, at) = appointments(&drafts).pop().unwrap();
     let fast = index
@@ -181,7 +190,7 @@ fn an_index_without_rows_is_rebuilt_when_opened() {
 }
 
 #[test]
-fn an_index_an_older_binary_appended_to_is_rebuilt_when_opened() {
+fn an_index_an_older_binary_appended_to_gets_the_missing_rows_when_opened() {
     let (_dir, ledger, drafts) = ledger();
     // More appointments, appended as a binary without rows would: topic entries and their mark.
     let more: Vec<Draft> = drafts

@@ -51,7 +51,7 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
                 let older = match check.rows_in_step {
                     true => "",
                     false => {
-                        " (its membership rows are missing or out of step: written by an older binary, or a rebuild cut short; the next question rebuilds it)"
+                        " (its membership rows lag its entries: written by an older binary, or a rebuild cut short; the next question or `index update` completes them)"
                     }
                 };
                 bail!(minutebook_store::StoreError::Integrity {
