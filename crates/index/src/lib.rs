@@ -4,12 +4,14 @@
 //!
 //! With it, a question or the domain check of an append folds only the events of the topics it
 //! reads ([`Index::answer`], [`Index::check_batch`]) instead of replaying the log, so their cost
-//! follows the size of a body's history, not of the ledger. A body's memberships, the largest
-//! relation a question reads, are also kept as rows holding copies of their events (`members`),
-//! so they are read with one scan of adjacent keys rather than a random read per membership. The answer is the whole world's answer:
+//! follows the size of a body's history, not of the ledger. The answer is the whole world's answer:
 //! a partial world records every topic a question reached for and did not hold, those are loaded,
 //! and the question is asked again until nothing is missed. A listing over every key (all bodies,
 //! all actions) reaches for [`Topic::Everything`] and is answered by a full replay.
+//!
+//! A body's memberships, the largest relation a question reads, are also kept as rows holding
+//! copies of their events (`members`), so they are read with one scan of adjacent keys rather than
+//! a random read per membership.
 //!
 //! Depends on the model, the store (for its `derived` tree) and the world (for topics). Must not
 //! depend on the terminal or the clock, and holds no governance rule of its own.
@@ -51,7 +53,8 @@ pub type Result<T, E = IndexError> = std::result::Result<T, E>;
 /// The index of one open ledger.
 pub struct Index<'a> {
     ledger: &'a Ledger,
-    /// Whether the membership rows are there to read (the index is of the current format).
+    /// Whether questions read a body's memberships from its rows: once opened (which catches the
+    /// rows up), not for an index as it stands.
     rows: bool,
 }
 
