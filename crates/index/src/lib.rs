@@ -113,44 +113,52 @@ impl<'a> Index<'a> {
 
     /// Index the events between what the index covers and the head, in atomic chunks (each durable,
     /// each moving the coverage mark), so an interrupted catch-up resumes where it stopped.
-    fn catch_up(&self, mut progress: impl FnMut(u64, u64)) -> Result<()> {
-        let head = self.ledger.head()?.seq;
-        self.in_chunks(covers(self.ledger)? + 1, |events, topics| {
-            // Each chunk's homes are written before the next chunk is read, so the stored homes
-            // are what the events before this chunk settled.
-            let homes = Homes::settle(events.iter().map(|(_, e)| e), &topics, |m| {
-                Homes::stored(self.ledger, m)
-            })?;
-            let before = events.first().map_or(0, |(seq, _)| seq - 1);
-            let batch = BatchTopics {
-                topics,
-                homes,
-                head: before,
-            };
-            self.ledger.write_derived(Index::writes(events, &batch))?;
-            let to = events.last().map_or(0, |(seq, _)| *seq);
-            progress(to, head);
-            Ok(())
-        })
+    fn catch_up(&self, progress: impl FnMut(u64, u64)) -> Result<()> {
+        self.write_chunks(covers(self.ledger)? + 1, progress, Index::writes)
     }
 
     /// Write the membership rows and homes of the events after `rows` (what the rows cover) in
     /// atomic chunks, each moving the rows' mark: for an index an older binary wrote, whose topic
     /// entries are sound but which has no rows (or lacks those of the events it appended). Rows
     /// and homes are a function of the log, so writing one again writes what is there.
-    fn catch_up_rows(&self, rows: u64, mut progress: impl FnMut(u64, u64)) -> Result<()> {
-        let head = self.ledger.head()?.seq;
-        self.in_chunks(rows + 1, |events, topics| {
-            let homes = Homes::settle(events.iter().map(|(_, e)| e), &topics, |m| {
-                Homes::stored(self.ledger, m)
-            })?;
-            let mut writes = homes.writes(events, &topics);
+    fn catch_up_rows(&self, rows: u64, progress: impl FnMut(u64, u64)) -> Result<()> {
+        self.write_chunks(rows + 1, progress, |events, batch| {
+            let mut writes = batch.homes.writes(events, &batch.topics);
             let to = events.last().map_or(0, |(seq, _)| *seq);
             writes.push(mark_write(ROWS_COVER, to));
-            self.ledger.write_derived(writes)?;
-            progress(to, head);
+            writes
+        })
+    }
+
+    /// The events from `from` to the head in chunks, each written with what `writes` derives from
+    /// it in one durable batch. Each chunk's homes are written before the next chunk is read, so
+    /// the stored homes are what the events before a chunk settled.
+    fn write_chunks(
+        &self,
+        from: u64,
+        mut progress: impl FnMut(u64, u64),
+        writes: impl Fn(&[(u64, Event)], &BatchTopics) -> Vec<DerivedWrite>,
+    ) -> Result<()> {
+        let head = self.ledger.head()?.seq;
+        self.in_chunks(from, |events, topics| {
+            let batch = BatchTopics {
+                homes: self.homes(events.iter().map(|(_, e)| e), &topics)?,
+                topics,
+                head: events.first().map_or(0, |(seq, _)| seq - 1),
+            };
+            self.ledger.write_derived(writes(events, &batch))?;
+            progress(events.last().map_or(0, |(seq, _)| *seq), head);
             Ok(())
         })
+    }
+
+    /// The homes of the memberships `events` touch, settled by the stored homes or by the events.
+    fn homes<'e>(
+        &self,
+        events: impl IntoIterator<Item = &'e Event>,
+        topics: &HashMap<EventId, Vec<Topic>>,
+    ) -> Result<Homes> {
+        Homes::settle(events, topics, |m| Homes::stored(self.ledger, m))
     }
 
     /// The events from `from` to the head, CATCH_UP_CHUNK at a time, each chunk with its topics.
@@ -251,10 +259,9 @@ impl<'a> Index<'a> {
     ) -> Result<BatchTopics> {
         let head = self.ledger.head()?.seq;
         let topics = self.event_topics(events.clone())?;
-        let homes = Homes::settle(events, &topics, |m| Homes::stored(self.ledger, m))?;
         Ok(BatchTopics {
+            homes: self.homes(events, &topics)?,
             topics,
-            homes,
             head,
         })
     }
@@ -559,11 +566,10 @@ impl<'i, 'a> Loader<'i, 'a> {
                     for row in members::scan(self.index.ledger, body, self.limit)? {
                         let topic = Topic::Entity(Entity::Membership(row.membership));
                         match row.event {
-                            Some(event) => {
-                                if self.seen.insert(row.seq) {
-                                    from_rows.push((row.seq, event));
-                                }
+                            Some(event) if self.seen.insert(row.seq) => {
+                                from_rows.push((row.seq, event))
                             }
+                            Some(_) => {}
                             // Homed at another body, or nowhere: its events are not among these.
                             None => {
                                 through_index.insert(topic.clone());
