@@ -607,30 +607,54 @@ impl<'i, 'a> Loader<'i, 'a> {
 }
 
 /// Fold the whole log (as known at `known_at`) into a world: the reference every index answer must
-/// equal, and the way to answer listings over every key. Events are read and decoded on a second
-/// thread while this one folds them, in log order.
+/// equal, and the way to answer listings over every key. Decoding JSON is most of a replay's work and
+/// folding is in log order, so `READERS` threads read and decode alternate chunks of the log while
+/// this one folds the chunks as they come, in turn.
 pub fn replay(ledger: &Ledger, known_at: Option<KnownAt>) -> Result<World> {
-    const CHUNK: usize = 1024;
-    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Result<(u64, Event), StoreError>>>(8);
+    const CHUNK: u64 = 1024;
+    const READERS: u64 = 2;
+    type Chunk = Vec<Result<(u64, Event), StoreError>>;
+    let head = ledger.head()?.seq;
+    let last = match known_at {
+        Some(KnownAt::Seq(n)) => n.min(head),
+        _ => head,
+    };
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || -> Result<()> {
-            let mut chunk = Vec::with_capacity(CHUNK);
-            for item in ledger.events_from(1)? {
-                chunk.push(item);
-                if chunk.len() == CHUNK
-                    && send
-                        .send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))
-                        .is_err()
-                {
-                    return Ok(()); // the fold stopped early (known_at reached, or an error)
-                }
+        let (senders, receivers): (Vec<_>, Vec<_>) = (0..READERS)
+            .map(|_| std::sync::mpsc::sync_channel::<Chunk>(4))
+            .unzip();
+        let readers: Vec<_> = senders
+            .into_iter()
+            .zip(0..)
+            .map(|(send, reader)| {
+                scope.spawn(move || -> Result<()> {
+                    let mut from = 1 + reader * CHUNK;
+                    while from <= last {
+                        let len = CHUNK.min(last - from + 1) as usize;
+                        let chunk: Chunk = ledger.events_from(from)?.take(len).collect();
+                        if send.send(chunk).is_err() {
+                            return Ok(()); // the fold stopped early (known_at reached, or an error)
+                        }
+                        from += READERS * CHUNK;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        // A reader that stops (at the end, or on an error) ends the fold at its next chunk.
+        let chunks = (0..READERS)
+            .cycle()
+            .map_while(|reader| receivers[reader as usize].recv().ok());
+        let world = World::fold_known_at(chunks.flatten(), known_at);
+        // Dropping the receivers stops the readers if the fold ended before the log did.
+        drop(receivers);
+        let mut read = Ok(());
+        for reader in readers {
+            let outcome = reader.join().expect("a reader thread does not panic");
+            if read.is_ok() {
+                read = outcome;
             }
-            let _ = send.send(chunk);
-            Ok(())
-        });
-        let world = World::fold_known_at(receive.into_iter().flatten(), known_at);
-        // Dropping the receiver stops the reader if the fold ended before the log did.
-        let read = reader.join().expect("the reader thread does not panic");
+        }
         let world = world?;
         read?;
         Ok(world)
