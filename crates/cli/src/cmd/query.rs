@@ -12,17 +12,19 @@ use serde_json::json;
 use crate::output::{
     Output, action_status, member_cells, opt, owner, row, table, table_with_evidence,
 };
-use crate::world::{When, load_world, open_index};
+use crate::world::{When, done_reading, open_index, read_world};
 
 fn open(path: &Path, when: &When) -> anyhow::Result<World> {
-    load_world(&Ledger::open(path)?, when.known_at)
+    read_world(path, when.known_at)
 }
 
 /// Ask through the topic index: only the events of the body, persons, meetings ... the question
 /// reads are folded, not the whole log. `q` may run more than once, so it only computes.
 fn ask<R>(path: &Path, when: &When, q: impl Fn(&World) -> R) -> anyhow::Result<R> {
     let ledger = Ledger::open(path)?;
-    Ok(open_index(&ledger)?.answer(when.known_at, q)?)
+    let answer = open_index(&ledger)?.answer(when.known_at, q)?;
+    done_reading(ledger);
+    Ok(answer)
 }
 
 fn need_body(world: &World, body: &BodyKey, at: NaiveDate) -> anyhow::Result<()> {

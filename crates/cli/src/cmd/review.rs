@@ -4,11 +4,10 @@ use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use minutebook_model::BodyKey;
 use minutebook_review::{CSP_ENGLAND_PACK, Check, DEFAULT_PACK, Format, Pack, render, review};
-use minutebook_store::Ledger;
 use minutebook_world::KnownAt;
 
 use crate::output::Output;
-use crate::world::{load_world, parse_known_at};
+use crate::world::{parse_known_at, read_world};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum ReviewFormat {
@@ -85,7 +84,7 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
         );
     }
     let packs = load_packs(&args)?;
-    let world = load_world(&Ledger::open(path)?, args.known_at)?;
+    let world = read_world(path, args.known_at)?;
     let Some(report) = review(&world, &args.body, args.from, args.to, &packs) else {
         bail!(
             "no body {} in the ledger (see `minutebook bodies --all`)",

@@ -31,6 +31,7 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
     let Some(stored) = ledger.get(seq)? else {
         bail!("no event at sequence {seq}")
     };
+    crate::world::done_reading(ledger);
     let event: serde_json::Value = serde_json::from_slice(&stored.bytes)?;
     if out.json {
         out.json(&json!({ "seq": stored.seq, "chain": stored.chain.to_hex(), "event": event }));

@@ -4,12 +4,11 @@ use std::path::Path;
 
 use comfy_table::{Table, presets};
 use minutebook_model::BodyKey;
-use minutebook_store::Ledger;
 use minutebook_world::snake;
 use serde_json::json;
 
 use crate::output::{Output, action_status, evidence_cell, member_cells, opt, owner};
-use crate::world::{When, load_world};
+use crate::world::{When, read_world};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Format {
@@ -92,7 +91,7 @@ impl Doc {
 }
 
 pub fn run(path: &Path, a: Args, out: &Output) -> anyhow::Result<()> {
-    let world = load_world(&Ledger::open(path)?, a.when.known_at)?;
+    let world = read_world(path, a.when.known_at)?;
     let at = a.when.date();
     let Some(body) = world.body_at(&a.body, at) else {
         anyhow::bail!(
