@@ -71,6 +71,16 @@ pub fn done_reading(ledger: Ledger) {
     std::mem::forget(ledger);
 }
 
+/// Close a ledger the command wrote to, so that the next command opens it quickly (see
+/// [`Ledger::close`]). What the command wrote is durable already, so a failure here is a warning.
+pub fn done_writing(ledger: Ledger) {
+    if let Err(e) = ledger.close() {
+        eprintln!(
+            "minutebook: warning: closing the ledger: {e:#} (what was written is durable; the next command may take longer to open)"
+        );
+    }
+}
+
 /// The ledger's topic index, brought up to the head first if it lags (after an import, or for a
 /// ledger written before the index existed), with progress on a terminal.
 pub fn open_index(ledger: &Ledger) -> anyhow::Result<Index<'_>> {

@@ -34,6 +34,7 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
             "minutebook: imported, but the index could not be built yet ({e:#}); the next query builds it"
         );
     }
+    crate::world::done_writing(ledger);
     if out.json {
         out.json(&json!({ "imported": report.events, "head": checkpoint(report.head) }));
     } else {

@@ -88,6 +88,7 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
             print_coverage(&index, out)?;
         }
     }
+    crate::world::done_writing(ledger);
     Ok(())
 }
 
