@@ -619,45 +619,42 @@ pub fn replay(ledger: &Ledger, known_at: Option<KnownAt>) -> Result<World> {
         Some(KnownAt::Seq(n)) => n.min(head),
         _ => head,
     };
+    // The events of sequence numbers `from..from + CHUNK` (up to `last`); a read that fails is the
+    // chunk's last item, so the fold meets it in log order.
+    let chunk = |from: u64| -> Chunk {
+        let end = (from + CHUNK - 1).min(last);
+        match ledger.events_from(from) {
+            Err(e) => vec![Err(e)],
+            Ok(events) => events
+                .take_while(|e| e.as_ref().map_or(true, |(seq, _)| *seq <= end))
+                .collect(),
+        }
+    };
     std::thread::scope(|scope| {
         let (senders, receivers): (Vec<_>, Vec<_>) = (0..READERS)
             .map(|_| std::sync::mpsc::sync_channel::<Chunk>(4))
             .unzip();
-        let readers: Vec<_> = senders
-            .into_iter()
-            .zip(0..)
-            .map(|(send, reader)| {
-                scope.spawn(move || -> Result<()> {
-                    let mut from = 1 + reader * CHUNK;
-                    while from <= last {
-                        let len = CHUNK.min(last - from + 1) as usize;
-                        let chunk: Chunk = ledger.events_from(from)?.take(len).collect();
-                        if send.send(chunk).is_err() {
-                            return Ok(()); // the fold stopped early (known_at reached, or an error)
-                        }
-                        from += READERS * CHUNK;
+        for (send, reader) in senders.into_iter().zip(0..) {
+            scope.spawn(move || {
+                let mut from = 1 + reader * CHUNK;
+                while from <= last {
+                    // A closed channel: the fold stopped early (known_at reached, or an error).
+                    if send.send(chunk(from)).is_err() {
+                        return;
                     }
-                    Ok(())
-                })
-            })
-            .collect();
-        // A reader that stops (at the end, or on an error) ends the fold at its next chunk.
+                    from += READERS * CHUNK;
+                }
+            });
+        }
+        // A reader that has sent its last chunk ends the fold at its turn.
         let chunks = (0..READERS)
             .cycle()
             .map_while(|reader| receivers[reader as usize].recv().ok());
         let world = World::fold_known_at(chunks.flatten(), known_at);
-        // Dropping the receivers stops the readers if the fold ended before the log did.
+        // Dropping the receivers stops the readers if the fold ended before the log did; the scope
+        // joins them (and passes a reader's panic on).
         drop(receivers);
-        let mut read = Ok(());
-        for reader in readers {
-            let outcome = reader.join().expect("a reader thread does not panic");
-            if read.is_ok() {
-                read = outcome;
-            }
-        }
-        let world = world?;
-        read?;
-        Ok(world)
+        Ok(world?)
     })
 }
 

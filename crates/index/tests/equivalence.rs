@@ -347,3 +347,54 @@ fn an_interrupted_catch_up_resumes() {
         "the questions asked found nobody: the comparison proves nothing"
     );
 }
+
+/// `replay` reads the log in chunks on two threads and folds them in turn: it must fold exactly the
+/// events a single pass does, in the same order, whatever the log's length and the cut-off relative
+/// to the chunks' edges (1,024 events each).
+#[test]
+fn replay_folds_what_one_pass_folds_at_every_chunk_edge() {
+    let drafts: Vec<Draft> = Generator::new(Spec {
+        events: 3_100,
+        bodies: 3,
+        seed: 11,
+        years: 6,
+        ..Spec::default()
+    })
+    .collect();
+    let (bodies, _) = keys(&drafts);
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::init(dir.path()).unwrap();
+    let mut appended = 0;
+    for len in [1, 1022, 1, 1, 1023, 1, 1051] {
+        let whole = minutebook_index::replay(&ledger, None).unwrap();
+        assert_eq!(whole.events_read(), appended);
+        ledger
+            .append(drafts[appended as usize..][..len].to_vec(), None)
+            .unwrap();
+        appended += len as u64;
+    }
+    assert_eq!(appended, 3_100);
+    let at = NaiveDate::from_ymd_opt(2010, 6, 30).unwrap();
+    let mut members = 0;
+    for n in [
+        0, 1, 1023, 1024, 1025, 2047, 2048, 2049, 3072, 3073, 3099, 3100, 5000,
+    ] {
+        let known_at = Some(KnownAt::Seq(n));
+        let (chunked, single) = (
+            minutebook_index::replay(&ledger, known_at).unwrap(),
+            full(&ledger, known_at),
+        );
+        assert_eq!(chunked.events_read(), n.min(3_100));
+        assert_eq!(chunked.last_recorded_at(), single.last_recorded_at());
+        for body in &bodies {
+            let answer = body_questions(&chunked, body, at);
+            assert_eq!(
+                answer,
+                body_questions(&single, body, at),
+                "{body} known at seq {n}"
+            );
+            members += answer["members"].as_array().unwrap().len();
+        }
+    }
+    assert!(members > 0, "nobody found: the comparison proves nothing");
+}
