@@ -55,7 +55,7 @@ pub fn load_world(ledger: &Ledger, known_at: Option<KnownAt>) -> anyhow::Result<
 }
 
 /// Open the ledger, fold the whole log into a world and let the ledger go (see [`done_reading`]):
-/// for read-only commands that need every key.
+/// for read-only commands that need every key, once per process.
 pub fn read_world(path: &Path, known_at: Option<KnownAt>) -> anyhow::Result<World> {
     let ledger = Ledger::open(path)?;
     let world = load_world(&ledger, known_at)?;
@@ -63,12 +63,17 @@ pub fn read_world(path: &Path, known_at: Option<KnownAt>) -> anyhow::Result<Worl
     Ok(world)
 }
 
-/// Let go of a ledger the command only read, without its destructor, as the process is about to end:
-/// the OS takes back sled's page table faster than sled's destructor walks it (an eighth of a cold
-/// `members` at 1M events), and sled's closing flush and fsync have nothing of ours to make durable.
-/// Only for read-only commands: a command that writes flushes (and acknowledges) before it ends.
+/// End a command's use of a ledger it only read, as the process is about to end: without sled's
+/// destructor, as the OS takes back sled's page table faster than the destructor walks it (an
+/// eighth of a cold `members` at 1M events) and sled's closing flush has nothing of ours to make
+/// durable. A ledger written on the way (an index caught up) is closed instead. Not for a process
+/// that goes on using the ledger's directory: the ledger's lock stays held until it ends.
 pub fn done_reading(ledger: Ledger) {
-    std::mem::forget(ledger);
+    if ledger.written() > 0 {
+        done_writing(ledger);
+    } else {
+        std::mem::forget(ledger);
+    }
 }
 
 /// Close a ledger the command wrote to, so that the next command opens it quickly (see

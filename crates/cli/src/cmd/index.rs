@@ -3,11 +3,12 @@
 use std::path::Path;
 
 use anyhow::bail;
-use minutebook_index::Index;
+use minutebook_index::{Coverage, Index};
 use minutebook_store::Ledger;
 use serde_json::json;
 
 use crate::output::Output;
+use crate::world::{done_reading, done_writing};
 
 /// The topic index kept beside the log (which events each body, person, meeting ... needs), so
 /// questions and the checks of an append fold only those events instead of replaying the log.
@@ -39,7 +40,7 @@ enum What {
 pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
     let ledger = Ledger::open(path)?;
     match args.what {
-        What::Status => print_coverage(&Index::as_it_stands(&ledger), out)?,
+        What::Status => print_coverage(Index::as_it_stands(&ledger).coverage()?, out),
         What::Check => {
             // As it stands: an index that lags the log is reported, not silently caught up.
             let index = Index::as_it_stands(&ledger);
@@ -82,22 +83,28 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
                 );
             }
         }
-        What::Update => print_coverage(&crate::world::open_index(&ledger)?, out)?,
+        What::Update => {
+            let coverage = crate::world::open_index(&ledger)?.coverage()?;
+            done_writing(ledger);
+            print_coverage(coverage, out);
+            return Ok(());
+        }
         What::Rebuild => {
-            let index = Index::rebuild(&ledger, crate::world::progress("indexing the ledger"))?;
-            print_coverage(&index, out)?;
+            let progress = crate::world::progress("indexing the ledger");
+            let coverage = Index::rebuild(&ledger, progress)?.coverage()?;
+            done_writing(ledger);
+            print_coverage(coverage, out);
+            return Ok(());
         }
     }
-    crate::world::done_writing(ledger);
+    done_reading(ledger);
     Ok(())
 }
 
-fn print_coverage(index: &Index, out: &Output) -> anyhow::Result<()> {
-    let c = index.coverage()?;
+fn print_coverage(c: Coverage, out: &Output) {
     if out.json {
         out.json(&json!({ "covers": c.covers, "head": c.head }));
     } else {
         println!("the index covers events 1..{} of {}", c.covers, c.head);
     }
-    Ok(())
 }
