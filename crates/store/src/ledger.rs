@@ -738,7 +738,7 @@ impl Ledger {
     ///
     /// sled 0.34 writes the snapshot of its page table only when it opens a database, and each open
     /// first re-reads all that sled's log gained since the last snapshot: after a 1M-event import
-    /// the next command took 2.1 s where later ones took 0.3 s. So when this handle wrote more than
+    /// the next command took 2.1 s where later ones took 0.33 s. So when this handle wrote more than
     /// [`RESNAPSHOT_AFTER`] bytes, closing opens sled once more (still holding the ledger's lock),
     /// and the import that wrote the log pays for re-reading it, not the clerk's next question.
     /// Dropping a ledger instead is always safe; it only leaves that work to the next open.
