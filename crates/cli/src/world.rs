@@ -1,4 +1,5 @@
-//! Loading the world from the ledger, and the options every query shares.
+//! Loading the world from the ledger, ending a command's use of the ledger, and the options every
+//! query shares.
 
 use std::path::Path;
 
