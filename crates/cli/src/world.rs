@@ -55,32 +55,25 @@ pub fn load_world(ledger: &Ledger, known_at: Option<KnownAt>) -> anyhow::Result<
     Ok(minutebook_index::replay(ledger, known_at)?)
 }
 
-/// Open the ledger, fold the whole log into a world and let the ledger go (see [`done_reading`]):
+/// Open the ledger, fold the whole log into a world and let the ledger go (see [`done_with`]):
 /// for read-only commands that need every key, once per process.
 pub fn read_world(path: &Path, known_at: Option<KnownAt>) -> anyhow::Result<World> {
     let ledger = Ledger::open(path)?;
     let world = load_world(&ledger, known_at)?;
-    done_reading(ledger);
+    done_with(ledger);
     Ok(world)
 }
 
-/// End a command's use of a ledger it only read, as the process is about to end: without sled's
-/// destructor, as the OS takes back sled's page table faster than the destructor walks it (an
-/// eighth of a cold `members` at 1M events) and sled's closing flush has nothing of ours to make
-/// durable. A ledger written on the way (an index caught up) is closed instead. Not for a process
-/// that goes on using the ledger's directory: the ledger's lock stays held until it ends.
-pub fn done_reading(ledger: Ledger) {
-    if ledger.written() > 0 {
-        done_writing(ledger);
-    } else {
+/// End a command's use of the ledger, as the process is about to end. A ledger this process wrote
+/// to is closed, so that the next command opens it quickly (see [`Ledger::close`]); what was written
+/// is durable already, so a failure to close is a warning. A ledger that was only read goes without
+/// sled's destructor: the OS takes back sled's page table faster than the destructor walks it (an
+/// eighth of a cold `members` at 1M events), and sled's closing flush has nothing of ours to make
+/// durable. Not for a process that goes on using the ledger's directory: its lock stays held.
+pub fn done_with(ledger: Ledger) {
+    if ledger.written() == 0 {
         std::mem::forget(ledger);
-    }
-}
-
-/// Close a ledger the command wrote to, so that the next command opens it quickly (see
-/// [`Ledger::close`]). What the command wrote is durable already, so a failure here is a warning.
-pub fn done_writing(ledger: Ledger) {
-    if let Err(e) = ledger.close() {
+    } else if let Err(e) = ledger.close() {
         eprintln!(
             "minutebook: warning: closing the ledger: {e:#} (what was written is durable; the next command may take longer to open)"
         );

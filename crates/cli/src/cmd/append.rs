@@ -8,7 +8,7 @@ use minutebook_world::DomainRejection;
 use serde_json::json;
 
 use crate::output::{Output, checkpoint};
-use crate::world::{done_writing, open_index};
+use crate::world::{done_with, open_index};
 
 /// Append events: one JSON event, a JSON array of events, or JSON Lines.
 ///
@@ -103,7 +103,7 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
     let drafts = parse_batch(&input).map_err(StoreError::Rejected)?;
     let ledger = Ledger::open(path)?;
     let report = append_checked(&ledger, drafts, args.expect_head)?;
-    done_writing(ledger);
+    done_with(ledger);
     print_report(&report, out);
     Ok(())
 }
@@ -180,7 +180,7 @@ fn run_in_batches(path: &Path, args: &Args, size: usize, out: &Output) -> anyhow
     }
     drop(appender);
     let head = ledger.head()?;
-    done_writing(ledger);
+    done_with(ledger);
     if out.json {
         out.json(&json!({ "batches": batches, "appended": appended, "already_present": present, "head": checkpoint(head) }));
     } else {

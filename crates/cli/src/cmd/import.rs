@@ -7,7 +7,7 @@ use minutebook_store::{Ledger, StoreError};
 use serde_json::json;
 
 use crate::output::{Output, checkpoint};
-use crate::world::done_writing;
+use crate::world::done_with;
 
 /// Restore an export into an empty ledger (created if missing), keeping recorded times.
 ///
@@ -35,7 +35,7 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
             "minutebook: imported, but the index could not be built yet ({e:#}); the next query builds it"
         );
     }
-    done_writing(ledger);
+    done_with(ledger);
     if out.json {
         out.json(&json!({ "imported": report.events, "head": checkpoint(report.head) }));
     } else {

@@ -8,7 +8,7 @@ use minutebook_store::Ledger;
 use serde_json::json;
 
 use crate::output::Output;
-use crate::world::{done_reading, done_writing};
+use crate::world::done_with;
 
 /// The topic index kept beside the log (which events each body, person, meeting ... needs), so
 /// questions and the checks of an append fold only those events instead of replaying the log.
@@ -39,8 +39,8 @@ enum What {
 
 pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
     let ledger = Ledger::open(path)?;
-    match args.what {
-        What::Status => print_coverage(Index::as_it_stands(&ledger).coverage()?, out),
+    let coverage = match args.what {
+        What::Status => Some(Index::as_it_stands(&ledger).coverage()?),
         What::Check => {
             // As it stands: an index that lags the log is reported, not silently caught up.
             let index = Index::as_it_stands(&ledger);
@@ -82,22 +82,19 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
                     check.pairs, check.rows, check.coverage.head
                 );
             }
+            None
         }
-        What::Update => {
-            let coverage = crate::world::open_index(&ledger)?.coverage()?;
-            done_writing(ledger);
-            print_coverage(coverage, out);
-            return Ok(());
-        }
+        What::Update => Some(crate::world::open_index(&ledger)?.coverage()?),
         What::Rebuild => {
             let progress = crate::world::progress("indexing the ledger");
-            let coverage = Index::rebuild(&ledger, progress)?.coverage()?;
-            done_writing(ledger);
-            print_coverage(coverage, out);
-            return Ok(());
+            Some(Index::rebuild(&ledger, progress)?.coverage()?)
         }
+    };
+    // Closed (after an update or a rebuild) before the coverage is printed.
+    done_with(ledger);
+    if let Some(coverage) = coverage {
+        print_coverage(coverage, out);
     }
-    done_reading(ledger);
     Ok(())
 }
 

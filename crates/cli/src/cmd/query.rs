@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::output::{
     Output, action_status, member_cells, opt, owner, row, table, table_with_evidence,
 };
-use crate::world::{When, done_reading, open_index, read_world};
+use crate::world::{When, done_with, open_index, read_world};
 
 fn open(path: &Path, when: &When) -> anyhow::Result<World> {
     read_world(path, when.known_at)
@@ -23,7 +23,7 @@ fn open(path: &Path, when: &When) -> anyhow::Result<World> {
 fn ask<R>(path: &Path, when: &When, q: impl Fn(&World) -> R) -> anyhow::Result<R> {
     let ledger = Ledger::open(path)?;
     let answer = open_index(&ledger)?.answer(when.known_at, q)?;
-    done_reading(ledger);
+    done_with(ledger);
     Ok(answer)
 }
 

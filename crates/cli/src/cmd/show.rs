@@ -6,7 +6,7 @@ use minutebook_store::Ledger;
 use serde_json::json;
 
 use crate::output::Output;
-use crate::world::done_reading;
+use crate::world::done_with;
 
 /// Show one event exactly as stored, with its sequence number and chain hash.
 #[derive(clap::Args)]
@@ -32,7 +32,7 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
     let Some(stored) = ledger.get(seq)? else {
         bail!("no event at sequence {seq}")
     };
-    done_reading(ledger);
+    done_with(ledger);
     let event: serde_json::Value = serde_json::from_slice(&stored.bytes)?;
     if out.json {
         out.json(&json!({ "seq": stored.seq, "chain": stored.chain.to_hex(), "event": event }));
