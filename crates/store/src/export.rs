@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::block::{self, Packer};
+use crate::codec;
 use crate::error::{Result, StoreError};
 use crate::hash::{Checkpoint, Hash};
 use crate::ledger::{HEAD, Ledger, TAIL, encode_head, encode_seq};
@@ -68,12 +69,22 @@ impl Ledger {
         let mut ids = sled::Batch::default();
         let mut pending = 0;
         let mut tail = None;
+        // Until the ledger's dictionary is trained from the first events, nothing is written, so
+        // that every block can be compressed against it.
+        let mut samples = (!self.codec().compresses()).then(Vec::new);
         while let Some(line) = reader.next_line()? {
+            if let Some(learning) = &mut samples {
+                learning.push(line.event.clone());
+                if learning.len() == codec::TRAIN_EVENTS {
+                    self.store_dictionary(learning, line.seq)?;
+                    samples = None;
+                }
+            }
             let block = packer.push(line.seq, &line.chain, &line.event);
             ids.insert(line.id.0.as_bytes(), &block::encode_place(line.seq, block));
             tail = Some(block);
             pending += 1;
-            if pending == IMPORT_CHUNK {
+            if pending >= IMPORT_CHUNK && samples.is_none() {
                 self.write_blocks(packer.take_full())?;
                 self.ids.apply_batch(std::mem::take(&mut ids))?;
                 pending = 0;
@@ -98,6 +109,7 @@ impl Ledger {
     }
 
     fn clear_uncommitted(&self) -> Result<()> {
+        self.discard_dictionaries_beyond(0)?;
         let trees = [&self.log, &self.ids, self.derived_tree()];
         // A rejection before the first chunk was written leaves nothing to clear or sync.
         if trees.iter().all(|t| t.is_empty()) {

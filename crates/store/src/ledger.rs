@@ -10,6 +10,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use sled::{Transactional, Tree};
 
 use crate::block::{self, Packer};
+use crate::codec::{self, BlockBytes, Codec, StoredDict};
 use crate::error::{Result, StoreError};
 use crate::hash::{Checkpoint, Hash, chain_hash, leaf_hash};
 
@@ -31,8 +32,9 @@ const RESNAPSHOT_AFTER: u64 = 64 * 1024 * 1024;
 
 /// A ledger on disk: a directory holding a lock file and a sled database.
 ///
-/// Trees: `log` (first seq of a block -> the block's events and chain hashes, see [`crate::block`]),
-/// `ids` (uuid -> seq ‖ block), `meta` (`head` -> seq ‖ hash, `tail` -> the last block's key), and
+/// Trees: `log` (first seq of a block -> the block's events and chain hashes, see [`crate::block`],
+/// maybe compressed, see [`crate::codec`]), `ids` (uuid -> seq ‖ block), `meta` (`head` -> seq ‖
+/// hash, `tail` -> the last block's key, `dict ‖ id` -> a compression dictionary), and
 /// `derived` (name ‖ 0 ‖ key -> value) for indexes and snapshots that later layers keep in step with
 /// the log.
 pub struct Ledger {
@@ -49,6 +51,8 @@ pub struct Ledger {
     synced: std::sync::Mutex<Synced>,
     /// About how many bytes this handle has written (events, blocks, derived entries).
     written: AtomicU64,
+    /// The dictionaries blocks are compressed against; replaced when one is trained or discarded.
+    codec: std::sync::RwLock<Codec>,
 }
 
 /// Directory listings (name, inode) as last fsynced. A blob in the last synced listing of
@@ -245,7 +249,9 @@ impl Ledger {
             _lock: lock,
             synced: Default::default(),
             written: AtomicU64::new(0),
+            codec: Default::default(),
         };
+        ledger.load_codec()?;
         ledger.pack_unpacked()?;
         ledger.discard_uncommitted()?;
         Ok(ledger)
@@ -260,13 +266,17 @@ impl Ledger {
             .range(encode_seq(head + 1)..)
             .keys()
             .collect::<Result<_, _>>()?;
-        let holder = self.block_of(head)?;
+        let holder = self.block_key_of(head)?;
         // Blocks are written whole, so the block holding the head ends at it; checked all the same.
-        // A block that does not parse is left as it is, for `verify` to report.
-        let straddling = holder.as_ref().and_then(|(key, value)| {
-            let kept = block::truncate(value, head).ok()?;
-            (kept.len() != value.len()).then_some((*key, kept))
-        });
+        // A block that does not decode or parse is left as it is, for `verify` to report.
+        let straddling = match self.block_of(head) {
+            Ok(Some((key, value))) => block::truncate(&value, head)
+                .ok()
+                .filter(|kept| kept.len() != value.len())
+                .map(|kept| (key, kept)),
+            Ok(None) | Err(StoreError::Integrity { .. }) => None,
+            Err(e) => return Err(e),
+        };
         let uncommitted = !stale.is_empty() || straddling.is_some();
         if uncommitted {
             // The id entries go first and durably: the stale blocks are what makes the next open
@@ -279,15 +289,18 @@ impl Ledger {
             }
             self.flush()?;
             if let Some((key, kept)) = straddling {
+                let kept = self.codec().encode(kept);
                 self.log.insert(encode_seq(key), kept)?;
             }
             for key in stale {
                 self.log.remove(key)?;
             }
         }
+        // A dictionary stored by an import that died before it wrote a block leaves nothing stale.
+        self.discard_dictionaries_beyond(head)?;
         // The tail is a pointer the log determines: set right whenever it is not, so that appends
         // never start from a wrong one. (Removing what lies beyond the head does not move it.)
-        let tail = holder.map(|(key, _)| key).filter(|_| head > 0);
+        let tail = holder.filter(|_| head > 0);
         let stored = self.meta.get(TAIL)?;
         if stored.as_deref() != tail.map(encode_seq).as_ref().map(|k| &k[..]) {
             match tail {
@@ -369,24 +382,104 @@ impl Ledger {
         }
         let bytes = blocks.iter().map(|(_, b)| b.len() as u64).sum();
         self.ensure_room(bytes)?;
+        let codec = self.codec();
         let mut batch = sled::Batch::default();
         for (key, value) in blocks {
-            batch.insert(&encode_seq(key), value);
+            batch.insert(&encode_seq(key), codec.encode(value));
         }
         self.log.apply_batch(batch)?;
         self.wrote(bytes);
         Ok(())
     }
 
-    /// The key and value of the block that holds `seq`, or would: the last block starting at or
+    /// The key and block of the block that holds `seq`, or would: the last block starting at or
     /// before it.
-    pub(crate) fn block_of(&self, seq: u64) -> Result<Option<(u64, sled::IVec)>> {
+    pub(crate) fn block_of(&self, seq: u64) -> Result<Option<(u64, BlockBytes)>> {
+        let Some((key, value)) = self.log.range(..=encode_seq(seq)).next_back().transpose()? else {
+            return Ok(None);
+        };
+        let key = decode_seq(&key);
+        Ok(Some((key, self.decode_block(key, value)?)))
+    }
+
+    /// The key of the block that holds `seq`, or would.
+    fn block_key_of(&self, seq: u64) -> Result<Option<u64>> {
         Ok(self
             .log
             .range(..=encode_seq(seq))
+            .keys()
             .next_back()
             .transpose()?
-            .map(|(k, v)| (decode_seq(&k), v)))
+            .map(|k| decode_seq(&k)))
+    }
+
+    /// The block a stored value holds; a value that does not decode is an integrity failure at
+    /// the block's first event.
+    pub(crate) fn decode_block(&self, key: u64, value: sled::IVec) -> Result<BlockBytes> {
+        self.codec()
+            .decode(value)
+            .map_err(|what| integrity(key, what))
+    }
+
+    pub(crate) fn codec(&self) -> std::sync::RwLockReadGuard<'_, Codec> {
+        self.codec.read().expect("not poisoned")
+    }
+
+    fn load_codec(&self) -> Result<()> {
+        let mut dicts = Vec::new();
+        for entry in self.meta.scan_prefix(codec::DICT_PREFIX) {
+            let (key, value) = entry?;
+            dicts.extend(StoredDict::parse(&key, &value));
+        }
+        *self.codec.write().expect("not poisoned") = Codec::new(dicts);
+        Ok(())
+    }
+
+    /// Train the ledger's dictionary from its first [`codec::TRAIN_EVENTS`] events, once it holds
+    /// that many. Only committed events are learnt from, so a batch that is then rejected leaves
+    /// nothing of itself behind.
+    fn train_if_due(&self) -> Result<()> {
+        let trained = codec::TRAIN_EVENTS as u64;
+        if self.codec().compresses() || self.head()?.seq < trained {
+            return Ok(());
+        }
+        let samples = self
+            .iter_from(1)?
+            .take(codec::TRAIN_EVENTS)
+            .map(|stored| stored.map(|s| s.bytes))
+            .collect::<Result<Vec<_>>>()?;
+        self.store_dictionary(&samples, trained)
+    }
+
+    /// Store a dictionary trained from `samples`, the events up to `learnt`, durably (before any
+    /// block is compressed against it), and compress new blocks against it.
+    pub(crate) fn store_dictionary(&self, samples: &[Vec<u8>], learnt: u64) -> Result<()> {
+        let dict = StoredDict {
+            id: 1,
+            learnt,
+            bytes: codec::train(samples),
+        };
+        self.meta.insert(codec::dict_key(dict.id), dict.value())?;
+        self.flush()?;
+        self.load_codec()
+    }
+
+    /// Remove the dictionaries learnt from events beyond the head (an import cut off before it
+    /// committed), so the ledger keeps nothing of events it never held.
+    pub(crate) fn discard_dictionaries_beyond(&self, head: u64) -> Result<()> {
+        let mut removed = false;
+        for entry in self.meta.scan_prefix(codec::DICT_PREFIX) {
+            let (key, value) = entry?;
+            if StoredDict::parse(&key, &value).is_some_and(|d| d.learnt > head) {
+                self.meta.remove(key)?;
+                removed = true;
+            }
+        }
+        if removed {
+            self.flush()?;
+            self.load_codec()?;
+        }
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -490,7 +583,7 @@ impl Ledger {
     ) -> Result<impl DoubleEndedIterator<Item = Result<T>> + '_> {
         let head = self.head()?.seq;
         let from = from.max(1);
-        let start = self.block_of(from)?.map_or(from, |(key, _)| key);
+        let start = self.block_key_of(from)?.unwrap_or(from);
         Ok(self
             .log
             .range(encode_seq(start)..=encode_seq(head.max(start)))
@@ -499,9 +592,14 @@ impl Ledger {
                 match entry {
                     Err(e) => out.push(Err(e.into())),
                     Ok((key, value)) => {
+                        let key = decode_seq(&key);
+                        let value = match self.decode_block(key, value) {
+                            Ok(value) => value,
+                            Err(e) => return vec![Err(e)],
+                        };
                         for record in block::records(&value) {
                             match record {
-                                Err(what) => out.push(Err(integrity(decode_seq(&key), what))),
+                                Err(what) => out.push(Err(integrity(key, what))),
                                 Ok(r) if r.seq < from || r.seq > head => {}
                                 Ok(r) => out.push(read(r)),
                             }
@@ -602,6 +700,8 @@ impl Ledger {
             size.0 += 100;
         }
         self.ensure_room(size.0)?;
+        self.train_if_due()?;
+        let codec = self.codec();
         let derived_bytes = std::cell::Cell::new(0);
         let trees = (&self.log, &self.ids, &self.meta, &self.derived);
         let result = trees.transaction(|(log, ids, meta, derived)| {
@@ -619,7 +719,7 @@ impl Ledger {
             }
             let recorded_at = match head.seq {
                 0 => now,
-                seq => now.max(head_recorded_at(meta, log, seq)?),
+                seq => now.max(head_recorded_at(meta, log, &codec, seq)?),
             };
             // A batch starts blocks of its own rather than extending the last one: rewriting that
             // value on every single append tripled the disk a log written one event at a time took
@@ -654,6 +754,9 @@ impl Ledger {
                 }
                 if let Some((seq, key)) = lookup(ids, *id, head.seq)? {
                     let block = log.get(encode_seq(key))?.unwrap_or_default();
+                    let block = codec
+                        .decode(block)
+                        .map_err(|what| abort(integrity(key, what)))?;
                     let stored = block::find(&block, seq)
                         .map_err(|what| abort(integrity(seq, what)))?
                         .ok_or_else(|| abort(integrity(seq, "event missing")))?
@@ -689,7 +792,7 @@ impl Ledger {
                     meta.insert(TAIL, &encode_seq(*last))?;
                 }
                 for (key, value) in blocks {
-                    log.insert(&encode_seq(key), value)?;
+                    log.insert(&encode_seq(key), codec.encode(value))?;
                 }
             }
             let writes = derive(&fresh);
@@ -712,6 +815,7 @@ impl Ledger {
             report.head = tip;
             Ok(report)
         });
+        drop(codec);
         let report = match result {
             Ok(report) => report,
             Err(TransactionError::Abort(e)) => return Err(e),
@@ -975,6 +1079,7 @@ fn placed(id: EventId, entry: Option<sled::IVec>, head: u64) -> Result<Option<(u
 fn head_recorded_at(
     meta: &TransactionalTree,
     log: &TransactionalTree,
+    codec: &Codec,
     seq: u64,
 ) -> Result<DateTime<Utc>, ConflictableTransactionError<StoreError>> {
     let key = meta
@@ -983,6 +1088,9 @@ fn head_recorded_at(
     let key = <[u8; 8]>::try_from(&key[..])
         .map_err(|_| abort(integrity(seq, "the tail pointer is malformed")))?;
     let block = log.get(key)?.unwrap_or_default();
+    let block = codec
+        .decode(block)
+        .map_err(|what| abort(integrity(seq, what)))?;
     let record = block::find(&block, seq)
         .map_err(|what| abort(integrity(seq, what)))?
         .ok_or_else(|| abort(integrity(seq, "the head event is not in the tail block")))?;
@@ -1006,7 +1114,7 @@ fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
 /// block touch sled once.
 struct BlockReader<'a> {
     ledger: &'a Ledger,
-    block: Option<sled::IVec>,
+    block: Option<BlockBytes>,
 }
 
 impl<'a> BlockReader<'a> {

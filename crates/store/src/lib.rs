@@ -6,6 +6,7 @@
 //! governance: it must not depend on projections, rules or the terminal.
 
 mod block;
+mod codec;
 mod error;
 mod export;
 mod hash;

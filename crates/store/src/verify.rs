@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use minutebook_model::{Event, EventId};
 
 use crate::block;
+use crate::codec::BlockBytes;
 use crate::error::{Result, StoreError};
 use crate::hash::{Checkpoint, Hash, chain_hash, leaf_hash};
 use crate::ledger::{Ledger, decode_seq, encode_seq};
@@ -184,7 +185,9 @@ impl Ledger {
             scope.spawn(move || {
                 let mut chunk = Vec::with_capacity(PARSE_CHUNK);
                 for entry in self.log.range(..=encode_seq(head.seq)) {
-                    let parsed = entry.map_err(StoreError::from).map(|(key, value)| {
+                    let parsed = entry.map_err(StoreError::from).and_then(|(key, value)| {
+                        let key = decode_seq(&key);
+                        let value = self.decode_block(key, value)?;
                         let events = match depth {
                             Depth::Chain => Vec::new(),
                             Depth::Full => block::records(&value)
@@ -193,11 +196,7 @@ impl Ledger {
                                 .map(|r| ChainChecker::parse(r.bytes))
                                 .collect(),
                         };
-                        ParsedBlock {
-                            key: decode_seq(&key),
-                            value,
-                            events,
-                        }
+                        Ok(ParsedBlock { key, value, events })
                     });
                     chunk.push(parsed);
                     if chunk.len() == PARSE_CHUNK && send.send(std::mem::take(&mut chunk)).is_err()
@@ -356,7 +355,7 @@ const PARSE_CHUNK: usize = 64;
 /// none to [`Depth::Chain`]).
 struct ParsedBlock {
     key: u64,
-    value: sled::IVec,
+    value: BlockBytes,
     events: Vec<Result<Event, String>>,
 }
 
