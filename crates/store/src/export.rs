@@ -69,22 +69,26 @@ impl Ledger {
         let mut ids = sled::Batch::default();
         let mut pending = 0;
         let mut tail = None;
-        // Until the ledger's dictionary is trained from the first events, nothing is written, so
-        // that every block can be compressed against it.
-        let mut samples = (!self.codec().compresses()).then(Vec::new);
+        // Dictionaries are trained from the latest lines as the import passes the sizes a ledger
+        // trains at. Until the first is, nothing is written, so that every block is compressed.
+        let mut latest = std::collections::VecDeque::with_capacity(codec::TRAIN_EVENTS);
+        let mut next_training = self.codec().next_training();
+        let mut trained = false;
         while let Some(line) = reader.next_line()? {
-            if let Some(learning) = &mut samples {
-                learning.push(line.event.clone());
-                if learning.len() == codec::TRAIN_EVENTS {
-                    self.store_dictionary(learning, line.seq)?;
-                    samples = None;
-                }
+            if latest.len() == codec::TRAIN_EVENTS {
+                latest.pop_front();
+            }
+            latest.push_back(line.event.clone());
+            if line.seq >= next_training {
+                self.store_dictionary(latest.make_contiguous(), line.seq)?;
+                next_training = self.codec().next_training();
+                trained = true;
             }
             let block = packer.push(line.seq, &line.chain, &line.event);
             ids.insert(line.id.0.as_bytes(), &block::encode_place(line.seq, block));
             tail = Some(block);
             pending += 1;
-            if pending >= IMPORT_CHUNK && samples.is_none() {
+            if pending >= IMPORT_CHUNK && trained {
                 self.write_blocks(packer.take_full())?;
                 self.ids.apply_batch(std::mem::take(&mut ids))?;
                 pending = 0;

@@ -435,27 +435,31 @@ impl Ledger {
         Ok(())
     }
 
-    /// Train the ledger's dictionary from its first [`codec::TRAIN_EVENTS`] events, once it holds
-    /// that many. Only committed events are learnt from, so a batch that is then rejected leaves
-    /// nothing of itself behind.
+    /// Train a dictionary from the latest [`codec::TRAIN_EVENTS`] events when one is due (see
+    /// [`crate::codec`]). Only committed events are learnt from, so a batch that is then rejected
+    /// leaves nothing of itself behind.
     fn train_if_due(&self) -> Result<()> {
-        let trained = codec::TRAIN_EVENTS as u64;
-        if self.codec().compresses() || self.head()?.seq < trained {
+        let head = self.head()?.seq;
+        if head < self.codec().next_training() {
             return Ok(());
         }
+        let from = head.saturating_sub(codec::TRAIN_EVENTS as u64) + 1;
         let samples = self
-            .iter_from(1)?
-            .take(codec::TRAIN_EVENTS)
+            .iter_from(from)?
             .map(|stored| stored.map(|s| s.bytes))
             .collect::<Result<Vec<_>>>()?;
-        self.store_dictionary(&samples, trained)
+        self.store_dictionary(&samples, head)
     }
 
-    /// Store a dictionary trained from `samples`, the events up to `learnt`, durably (before any
-    /// block is compressed against it), and compress new blocks against it.
-    pub(crate) fn store_dictionary(&self, samples: &[Vec<u8>], learnt: u64) -> Result<()> {
+    /// Store a dictionary trained from `samples`, events up to `learnt`, durably (before any block
+    /// is compressed against it), and compress new blocks against it.
+    pub(crate) fn store_dictionary<S: AsRef<[u8]>>(
+        &self,
+        samples: &[S],
+        learnt: u64,
+    ) -> Result<()> {
         let dict = StoredDict {
-            id: 1,
+            id: self.codec().next_id(),
             learnt,
             bytes: codec::train(samples),
         };
