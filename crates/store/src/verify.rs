@@ -170,9 +170,12 @@ impl Ledger {
     }
 
     /// Check every stored event up to the head, in order, recording what the id index must say.
-    /// A second thread reads the blocks and (to [`Depth::Full`]) parses their events ahead of this
-    /// one, which checks them against the events before them and recomputes the chain. Reading is
-    /// most of the work when nothing is parsed, so the hashing stays on this thread.
+    /// [`READERS`] threads read, inflate and (to [`Depth::Full`]) parse alternate spans of the log
+    /// ahead of this one, which takes the spans in turn and checks them against the events before
+    /// them and recomputes the chain. Reading is most of the work when nothing is parsed, so the
+    /// hashing stays on this thread. The spans are ranges of keys that together are exactly the
+    /// keys up to the head's, so this thread sees every stored block, in key order, as one scan
+    /// would show it.
     fn scan_log(
         &self,
         head: Checkpoint,
@@ -180,34 +183,54 @@ impl Ledger {
         depth: Depth,
         scan: &mut Scan,
     ) -> Result<()> {
-        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Result<ParsedBlock>>>(4);
+        use std::ops::Bound;
+        let last_span = head.seq.saturating_sub(1) / SPAN;
+        let read_span = |span: u64| -> Vec<Result<ParsedBlock>> {
+            let from = match span {
+                0 => Bound::Unbounded,
+                _ => Bound::Included(encode_seq(1 + span * SPAN)),
+            };
+            let to = match span == last_span {
+                true => Bound::Included(encode_seq(head.seq)),
+                false => Bound::Excluded(encode_seq(1 + (span + 1) * SPAN)),
+            };
+            self.log
+                .range((from, to))
+                .map(|entry| {
+                    let (key, value) = entry?;
+                    let key = decode_seq(&key);
+                    let value = self.decode_block(key, value)?;
+                    let events = match depth {
+                        Depth::Chain => Vec::new(),
+                        Depth::Full => block::records(&value)
+                            .map_while(Result::ok)
+                            .take_while(|r| r.seq <= head.seq)
+                            .map(|r| ChainChecker::parse(r.bytes))
+                            .collect(),
+                    };
+                    Ok(ParsedBlock { key, value, events })
+                })
+                .collect()
+        };
         std::thread::scope(|scope| {
-            scope.spawn(move || {
-                let mut chunk = Vec::with_capacity(PARSE_CHUNK);
-                for entry in self.log.range(..=encode_seq(head.seq)) {
-                    let parsed = entry.map_err(StoreError::from).and_then(|(key, value)| {
-                        let key = decode_seq(&key);
-                        let value = self.decode_block(key, value)?;
-                        let events = match depth {
-                            Depth::Chain => Vec::new(),
-                            Depth::Full => block::records(&value)
-                                .map_while(Result::ok)
-                                .take_while(|r| r.seq <= head.seq)
-                                .map(|r| ChainChecker::parse(r.bytes))
-                                .collect(),
-                        };
-                        Ok(ParsedBlock { key, value, events })
-                    });
-                    chunk.push(parsed);
-                    if chunk.len() == PARSE_CHUNK && send.send(std::mem::take(&mut chunk)).is_err()
-                    {
-                        return; // the check stopped at a fault
+            let (senders, receivers): (Vec<_>, Vec<_>) = (0..READERS)
+                .map(|_| std::sync::mpsc::sync_channel::<Vec<Result<ParsedBlock>>>(2))
+                .unzip();
+            for (send, reader) in senders.into_iter().zip(0..) {
+                scope.spawn(move || {
+                    for span in (reader..=last_span).step_by(READERS as usize) {
+                        if send.send(read_span(span)).is_err() {
+                            return; // the check stopped at a fault
+                        }
                     }
-                }
-                let _ = send.send(chunk);
-            });
-            // Returning drops the receiver, which stops the reader.
-            self.check_parsed(head, expect, depth, scan, receive.into_iter().flatten())
+                });
+            }
+            // A reader that has sent its last span ends the scan at its turn.
+            let spans = (0..READERS)
+                .cycle()
+                .map_while(|reader| receivers[reader as usize].recv().ok());
+            // Returning drops the receivers, which stops the readers.
+            self.check_parsed(head, expect, depth, scan, spans.flatten())
         })
     }
 
@@ -348,8 +371,10 @@ impl Ledger {
     }
 }
 
-/// Blocks a reader sends at a time.
-const PARSE_CHUNK: usize = 64;
+/// Threads reading the log for [`Ledger::verify`], beside the one checking it.
+const READERS: u64 = 2;
+/// Sequence numbers of block keys a reader reads at a time: about 340 blocks.
+const SPAN: u64 = 1024;
 
 /// A block as read, with its events up to the head parsed (as far as the block's records parse;
 /// none to [`Depth::Chain`]).

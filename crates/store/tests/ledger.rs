@@ -499,3 +499,38 @@ fn an_old_layout_ledger_with_a_chain_hash_missing_opens_and_verify_names_the_eve
         other => panic!("verify said {other:?}"),
     }
 }
+
+/// `verify` reads the log on several threads, a span of 1,024 sequence numbers each; the check
+/// must see every block in order across the spans' edges.
+#[test]
+fn verify_names_the_changed_event_at_every_edge_between_reading_spans() {
+    let (_d, ledger) = fresh();
+    let people: Vec<_> = (0..3_100).map(|i| person(&format!("p{i}"), None)).collect();
+    ledger.append(drafts(&people), None).unwrap();
+    for depth in [Depth::Full, Depth::Chain] {
+        assert_eq!(ledger.verify_to(None, depth).unwrap().events, 3_100);
+    }
+    for seq in [1, 1_023, 1_024, 1_025, 2_048, 2_049, 3_072, 3_073, 3_100] {
+        let (bytes, chain) = ledger.tamper_record(seq).unwrap().unwrap();
+        let mut changed = bytes.clone();
+        let at = changed.iter().position(|&b| b == b'P').unwrap();
+        changed[at] = b'Q';
+        ledger
+            .tamper_set_record(seq, Some((changed, chain)))
+            .unwrap();
+        for depth in [Depth::Full, Depth::Chain] {
+            match ledger.verify_to(None, depth).unwrap_err() {
+                StoreError::Integrity { seq: found, .. } => assert_eq!(found, seq, "{depth:?}"),
+                other => panic!("{other}"),
+            }
+        }
+        // Removed instead: the gap is named at the same place.
+        ledger.tamper_set_record(seq, None).unwrap();
+        match ledger.verify_to(None, Depth::Chain).unwrap_err() {
+            StoreError::Integrity { seq: found, .. } => assert_eq!(found, seq),
+            other => panic!("{other}"),
+        }
+        ledger.tamper_set_record(seq, Some((bytes, chain))).unwrap();
+        assert!(ledger.verify_to(None, Depth::Chain).is_ok());
+    }
+}
