@@ -39,9 +39,12 @@ const LEVEL: i32 = 1;
 /// First byte of a compressed block.
 const ZSTD: u8 = 1;
 const HEADER: usize = 1 + 4;
-/// Larger than any block can be inflated to: a frame claiming more is corrupt, and is not given
-/// the memory it claims.
-const MAX_INFLATED: u64 = 1 << 30;
+/// Events have no size limit of their own, but a frame claiming to inflate to more than this is
+/// taken as damaged rather than given the memory it claims.
+const MAX_INFLATED: u64 = 256 << 20;
+/// Bytes of events a dictionary is trained from at most (zstd reads about a hundred times the
+/// dictionary's size): 16,384 events of the generated ledgers are about 7 MB.
+pub(crate) const SAMPLE_BYTES: usize = 8 << 20;
 
 /// `meta` key of dictionary `id`: `dict ‖ id (u32 BE)`. Its value is `learnt ‖ bytes`: the last
 /// sequence number it learnt from (u64 BE), then the dictionary (empty: plain zstd, when zstd could
@@ -54,6 +57,13 @@ pub(crate) fn dict_key(id: u32) -> Vec<u8> {
 
 pub(crate) const DICT_PREFIX: &[u8] = b"dict";
 
+/// The id a `meta` key names, if it is a dictionary's key.
+pub(crate) fn dict_id(key: &[u8]) -> Option<u32> {
+    Some(u32::from_be_bytes(
+        key.strip_prefix(DICT_PREFIX)?.try_into().ok()?,
+    ))
+}
+
 /// A dictionary as stored: its id, the last sequence number it learnt from, its bytes.
 pub(crate) struct StoredDict {
     pub id: u32,
@@ -63,7 +73,7 @@ pub(crate) struct StoredDict {
 
 impl StoredDict {
     pub(crate) fn parse(key: &[u8], value: &[u8]) -> Option<StoredDict> {
-        let id = u32::from_be_bytes(key.strip_prefix(DICT_PREFIX)?.try_into().ok()?);
+        let id = dict_id(key)?;
         let (learnt, bytes) = value.split_at_checked(8)?;
         Some(StoredDict {
             id,
@@ -91,6 +101,9 @@ pub(crate) struct Codec {
     /// The newest dictionary, which new blocks are compressed against.
     encoder: Option<Encoder>,
     decoders: HashMap<u32, Inflater>,
+    /// Above every id stored, including those of dictionaries that do not load: an id is never
+    /// given twice, so a block never inflates against a dictionary it was not compressed with.
+    next_id: u32,
 }
 
 struct Encoder {
@@ -106,10 +119,14 @@ struct Inflater {
 }
 
 impl Codec {
-    /// A codec for `dicts`; a dictionary zstd cannot load is left out, so blocks compressed
-    /// against it read as integrity failures rather than the ledger not opening.
-    pub(crate) fn new(dicts: impl IntoIterator<Item = StoredDict>) -> Codec {
-        let mut codec = Codec::default();
+    /// A codec for `dicts`, whose ids are all below `next_id`; a dictionary zstd cannot load is
+    /// left out, so blocks compressed against it read as integrity failures rather than the ledger
+    /// not opening.
+    pub(crate) fn new(dicts: impl IntoIterator<Item = StoredDict>, next_id: u32) -> Codec {
+        let mut codec = Codec {
+            next_id: next_id.max(1),
+            ..Codec::default()
+        };
         for dict in dicts {
             let Ok(mut compressor) = Compressor::with_dictionary(LEVEL, &dict.bytes) else {
                 continue;
@@ -145,7 +162,7 @@ impl Codec {
 
     /// The id the next dictionary takes.
     pub(crate) fn next_id(&self) -> u32 {
-        self.decoders.keys().max().map_or(1, |id| id + 1)
+        self.next_id.max(1)
     }
 
     #[cfg(test)]
@@ -195,6 +212,11 @@ impl Codec {
         })?;
         let size = match zstd::zstd_safe::get_frame_content_size(frame) {
             Ok(Some(size)) if size <= MAX_INFLATED => size as usize,
+            Ok(Some(size)) => {
+                return Err(format!(
+                    "a compressed block claims to inflate to {size} bytes, more than any block"
+                ));
+            }
             _ => return Err("a compressed block does not say its size".into()),
         };
         let mut decompressor = match inflater.idle.lock().expect("not poisoned").pop() {
@@ -246,11 +268,14 @@ mod tests {
     }
 
     fn codec_trained_on(samples: &[Vec<u8>]) -> Codec {
-        Codec::new([StoredDict {
-            id: 1,
-            learnt: 1,
-            bytes: train(samples),
-        }])
+        Codec::new(
+            [StoredDict {
+                id: 1,
+                learnt: 1,
+                bytes: train(samples),
+            }],
+            2,
+        )
     }
 
     #[test]
@@ -288,26 +313,30 @@ mod tests {
         block::push(&mut raw, 9, &Hash([1; 32]), &event(9));
         block::push(&mut raw, 10, &Hash([2; 32]), &event(10));
         let by_first = first.encode(raw.clone());
-        let both = Codec::new([
-            StoredDict {
-                id: 1,
-                learnt: 20_000,
-                bytes: train(&older),
-            },
-            StoredDict {
-                id: 2,
-                learnt: 160_000,
-                bytes: train(&newer),
-            },
-        ]);
-        assert_eq!(both.next_id(), 3);
+        let both = Codec::new(
+            [
+                StoredDict {
+                    id: 1,
+                    learnt: 20_000,
+                    bytes: train(&older),
+                },
+                StoredDict {
+                    id: 2,
+                    learnt: 160_000,
+                    bytes: train(&newer),
+                },
+            ],
+            // Dictionary 3 was stored but does not load: its id is not given again.
+            4,
+        );
+        assert_eq!(both.next_id(), 4);
         assert_eq!(both.next_training(), 160_000 * RETRAIN_GROWTH);
         let by_second = both.encode(raw.clone());
         assert_eq!(by_second[1..5], 2u32.to_be_bytes());
         assert_eq!(&*both.decode(by_first.into()).unwrap(), &raw[..]);
         assert_eq!(&*both.decode(by_second.into()).unwrap(), &raw[..]);
         assert_eq!(Codec::default().next_training(), TRAIN_EVENTS as u64);
-        assert_eq!(Codec::default().next_id(), 1);
+        assert_eq!(Codec::new([], 0).next_id(), 1);
     }
 
     #[test]

@@ -70,16 +70,21 @@ impl Ledger {
         let mut pending = 0;
         let mut tail = None;
         // Dictionaries are trained from the latest lines as the import passes the sizes a ledger
-        // trains at. Until the first is, nothing is written, so that every block is compressed.
-        let mut latest = std::collections::VecDeque::with_capacity(codec::TRAIN_EVENTS);
+        // trains at. Until the first is (at 16,384 lines, or sooner if they are large), nothing is
+        // written, so that every block is compressed.
+        let mut latest = std::collections::VecDeque::new();
+        let mut latest_bytes = 0;
+        let mut read_bytes = 0;
         let mut next_training = self.codec().next_training();
         let mut trained = false;
         while let Some(line) = reader.next_line()? {
-            if latest.len() == codec::TRAIN_EVENTS {
-                latest.pop_front();
-            }
+            read_bytes += line.event.len();
+            latest_bytes += line.event.len();
             latest.push_back(line.event.clone());
-            if line.seq >= next_training {
+            while latest.len() > codec::TRAIN_EVENTS || latest_bytes > codec::SAMPLE_BYTES {
+                latest_bytes -= latest.pop_front().map_or(0, |e| e.len());
+            }
+            if line.seq >= next_training || (!trained && read_bytes >= codec::SAMPLE_BYTES) {
                 self.store_dictionary(latest.make_contiguous(), line.seq)?;
                 next_training = self.codec().next_training();
                 trained = true;
@@ -113,7 +118,7 @@ impl Ledger {
     }
 
     fn clear_uncommitted(&self) -> Result<()> {
-        self.discard_dictionaries_beyond(0)?;
+        self.discard_dictionaries()?;
         let trees = [&self.log, &self.ids, self.derived_tree()];
         // A rejection before the first chunk was written leaves nothing to clear or sync.
         if trees.iter().all(|t| t.is_empty()) {

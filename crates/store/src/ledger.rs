@@ -53,6 +53,8 @@ pub struct Ledger {
     written: AtomicU64,
     /// The dictionaries blocks are compressed against; replaced when one is trained or discarded.
     codec: std::sync::RwLock<Codec>,
+    /// Held while a dictionary is trained and stored, so that threads appending at once train one.
+    training: std::sync::Mutex<()>,
 }
 
 /// Directory listings (name, inode) as last fsynced. A blob in the last synced listing of
@@ -250,6 +252,7 @@ impl Ledger {
             synced: Default::default(),
             written: AtomicU64::new(0),
             codec: Default::default(),
+            training: Default::default(),
         };
         ledger.load_codec()?;
         ledger.pack_unpacked()?;
@@ -289,15 +292,19 @@ impl Ledger {
             }
             self.flush()?;
             if let Some((key, kept)) = straddling {
-                let kept = self.codec().encode(kept);
+                // Stored as it is: a block is readable whatever dictionaries the ledger keeps.
                 self.log.insert(encode_seq(key), kept)?;
             }
             for key in stale {
                 self.log.remove(key)?;
             }
         }
-        // A dictionary stored by an import that died before it wrote a block leaves nothing stale.
-        self.discard_dictionaries_beyond(head)?;
+        // An import that died before writing its head leaves its dictionaries; nothing committed
+        // can need them. (Only an import trains from events it has not committed, and only into an
+        // empty ledger.)
+        if head == 0 {
+            self.discard_dictionaries()?;
+        }
         // The tail is a pointer the log determines: set right whenever it is not, so that appends
         // never start from a wrong one. (Removing what lies beyond the head does not move it.)
         let tail = holder.filter(|_| head > 0);
@@ -426,29 +433,45 @@ impl Ledger {
     }
 
     fn load_codec(&self) -> Result<()> {
+        let mut codec = self.codec.write().expect("not poisoned");
         let mut dicts = Vec::new();
+        let mut next_id = 1;
         for entry in self.meta.scan_prefix(codec::DICT_PREFIX) {
             let (key, value) = entry?;
+            if let Some(id) = codec::dict_id(&key) {
+                next_id = next_id.max(id.saturating_add(1));
+            }
             dicts.extend(StoredDict::parse(&key, &value));
         }
-        *self.codec.write().expect("not poisoned") = Codec::new(dicts);
+        *codec = Codec::new(dicts, next_id);
         Ok(())
     }
 
-    /// Train a dictionary from the latest [`codec::TRAIN_EVENTS`] events when one is due (see
-    /// [`crate::codec`]). Only committed events are learnt from, so a batch that is then rejected
-    /// leaves nothing of itself behind.
+    /// Train a dictionary from the latest [`codec::TRAIN_EVENTS`] events (at most
+    /// [`codec::SAMPLE_BYTES`] of them) when one is due (see [`crate::codec`]). Only committed events
+    /// are learnt from, so a batch that is then rejected leaves nothing of itself behind.
     fn train_if_due(&self) -> Result<()> {
+        if self.head()?.seq < self.codec().next_training() {
+            return Ok(());
+        }
+        let _training = self.training.lock().expect("not poisoned");
+        // Another thread may have trained while this one waited.
         let head = self.head()?.seq;
         if head < self.codec().next_training() {
             return Ok(());
         }
         let from = head.saturating_sub(codec::TRAIN_EVENTS as u64) + 1;
-        let samples = self
-            .iter_from(from)?
-            .map(|stored| stored.map(|s| s.bytes))
-            .collect::<Result<Vec<_>>>()?;
-        self.store_dictionary(&samples, head)
+        let mut samples = Vec::new();
+        let mut bytes = 0;
+        for stored in self.iter_from(from)?.rev() {
+            let stored = stored?;
+            bytes += stored.bytes.len();
+            samples.push(stored.bytes);
+            if bytes >= codec::SAMPLE_BYTES {
+                break;
+            }
+        }
+        self.write_dictionary(&samples, head)
     }
 
     /// Store a dictionary trained from `samples`, events up to `learnt`, durably (before any block
@@ -458,26 +481,36 @@ impl Ledger {
         samples: &[S],
         learnt: u64,
     ) -> Result<()> {
+        let _training = self.training.lock().expect("not poisoned");
+        self.write_dictionary(samples, learnt)
+    }
+
+    fn write_dictionary<S: AsRef<[u8]>>(&self, samples: &[S], learnt: u64) -> Result<()> {
+        let bytes = codec::train(samples);
         let dict = StoredDict {
             id: self.codec().next_id(),
             learnt,
-            bytes: codec::train(samples),
+            bytes,
         };
-        self.meta.insert(codec::dict_key(dict.id), dict.value())?;
-        self.flush()?;
+        // Never over a stored dictionary: blocks may be compressed against it.
+        let stored = self.meta.compare_and_swap(
+            codec::dict_key(dict.id),
+            None::<&[u8]>,
+            Some(dict.value()),
+        )?;
+        if stored.is_ok() {
+            self.flush()?;
+        }
         self.load_codec()
     }
 
-    /// Remove the dictionaries learnt from events beyond the head (an import cut off before it
-    /// committed), so the ledger keeps nothing of events it never held.
-    pub(crate) fn discard_dictionaries_beyond(&self, head: u64) -> Result<()> {
+    /// Remove every dictionary, for a ledger that holds no events: what an import that failed, or
+    /// died before it wrote its head, trained from lines it never committed.
+    pub(crate) fn discard_dictionaries(&self) -> Result<()> {
         let mut removed = false;
-        for entry in self.meta.scan_prefix(codec::DICT_PREFIX) {
-            let (key, value) = entry?;
-            if StoredDict::parse(&key, &value).is_some_and(|d| d.learnt > head) {
-                self.meta.remove(key)?;
-                removed = true;
-            }
+        for key in self.meta.scan_prefix(codec::DICT_PREFIX).keys() {
+            self.meta.remove(key?)?;
+            removed = true;
         }
         if removed {
             self.flush()?;
@@ -1094,7 +1127,7 @@ fn head_recorded_at(
     let block = log.get(key)?.unwrap_or_default();
     let block = codec
         .decode(block)
-        .map_err(|what| abort(integrity(seq, what)))?;
+        .map_err(|what| abort(integrity(u64::from_be_bytes(key), what)))?;
     let record = block::find(&block, seq)
         .map_err(|what| abort(integrity(seq, what)))?
         .ok_or_else(|| abort(integrity(seq, "the head event is not in the tail block")))?;
@@ -1204,6 +1237,50 @@ mod tests {
             .collect();
         snaps.sort();
         snaps.pop()
+    }
+
+    #[test]
+    fn a_dictionary_is_never_stored_over_another_nor_under_an_id_already_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::init(&dir.path().join("l")).unwrap();
+        let samples = |tag: &str| -> Vec<Vec<u8>> {
+            (0..3000)
+                .map(|i| {
+                    format!(r#"{{"type":"{tag}","n":{i},"name":"{tag} {}"}}"#, i % 31).into_bytes()
+                })
+                .collect()
+        };
+        let stored = |ledger: &Ledger| -> Vec<(u32, u64)> {
+            ledger
+                .meta
+                .scan_prefix(codec::DICT_PREFIX)
+                .map(|e| {
+                    let (k, v) = e.unwrap();
+                    let d = StoredDict::parse(&k, &v).unwrap();
+                    (d.id, d.learnt)
+                })
+                .collect()
+        };
+        // As if another writer stored dictionary 1 after this handle last loaded its codec.
+        let theirs = StoredDict {
+            id: 1,
+            learnt: 5,
+            bytes: codec::train(&samples("theirs")),
+        };
+        ledger
+            .meta
+            .insert(codec::dict_key(1), theirs.value())
+            .unwrap();
+        assert_eq!(ledger.codec().next_id(), 1);
+        ledger.store_dictionary(&samples("ours"), 10).unwrap();
+        assert_eq!(stored(&ledger), [(1, 5)], "dictionary 1 is not overwritten");
+        assert_eq!(ledger.codec().next_id(), 2);
+        ledger.store_dictionary(&samples("ours"), 10).unwrap();
+        assert_eq!(stored(&ledger), [(1, 5), (2, 10)]);
+        // A stored key whose dictionary does not parse still takes its id.
+        ledger.meta.insert(codec::dict_key(7), &b"bad"[..]).unwrap();
+        ledger.load_codec().unwrap();
+        assert_eq!(ledger.codec().next_id(), 8);
     }
 
     #[test]

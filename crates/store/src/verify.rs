@@ -184,7 +184,13 @@ impl Ledger {
         scan: &mut Scan,
     ) -> Result<()> {
         use std::ops::Bound;
-        let last_span = head.seq.saturating_sub(1) / SPAN;
+        // The spans end at the last block stored, not at the head: a head far beyond the log (a
+        // damaged one) is reported once the log is read, not after reading empty spans up to it.
+        let last_key = match self.log.range(..=encode_seq(head.seq)).keys().next_back() {
+            Some(key) => <[u8; 8]>::try_from(&key?[..]).map_or(head.seq, u64::from_be_bytes),
+            None => 0,
+        };
+        let last_span = last_key.min(head.seq).saturating_sub(1) / SPAN;
         let read_span = |span: u64| -> Vec<Result<ParsedBlock>> {
             let from = match span {
                 0 => Bound::Unbounded,
