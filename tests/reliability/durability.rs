@@ -51,9 +51,21 @@ fn strace_available() -> bool {
 
 /// Run `minutebook ARGS` under strace and return the trace.
 fn traced(scratch: &Scratch, ledger: &Path, args: &[&str], stdin: Option<&str>) -> String {
+    traced_with(scratch, ledger, args, stdin, &[])
+}
+
+/// [`traced`], with `env` set for the command.
+fn traced_with(
+    scratch: &Scratch,
+    ledger: &Path,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &str)],
+) -> String {
     let trace = scratch.path("trace.txt");
     let bin = minutebook(ledger);
     let mut cmd = Command::new("strace");
+    cmd.envs(env.iter().copied());
     cmd.args(["-f", "-y", "-qq", "-s", "40", "-o"])
         .arg(&trace)
         .args([
@@ -184,6 +196,13 @@ fn init_append_and_import_report_success_only_after_everything_is_fsynced() {
 
     let t = traced(&scratch, &ledger, &["append", EXAMPLE_FIRST], None);
     let append = check(&t, &root, "appended").unwrap_or_else(|e| panic!("append: {e}\n{t}"));
+    // sled writes a snapshot of its page table, and renames it into place, each time it opens.
+    let snapshots = |t: &str| {
+        t.lines()
+            .filter(|l| l.contains("rename") && l.contains("/sled/snap."))
+            .count()
+    };
+    let opened_once = snapshots(&t);
 
     // Events large enough that sled stores their page in a separate blob file.
     let quote = "q".repeat(90_000);
@@ -197,6 +216,22 @@ fn init_append_and_import_report_success_only_after_everything_is_fsynced() {
     let t = traced(&scratch, &ledger, &["append", "-"], Some(&jsonl(&big)));
     let blobs = check(&t, &root, "appended").unwrap_or_else(|e| panic!("big append: {e}\n{t}"));
 
+    // Closing after much writing opens sled once more, so that it writes a fresh snapshot (see
+    // `Ledger::close`); the threshold at 0 takes that path after this one small append.
+    let one = jsonl(&[person("closer", uuid::Uuid::now_v7())]);
+    let t = traced_with(
+        &scratch,
+        &ledger,
+        &["append", "-"],
+        Some(&one),
+        &[("MINUTEBOOK_RESNAPSHOT_AFTER", "0")],
+    );
+    let reopened = check(&t, &root, "appended").unwrap_or_else(|e| panic!("reopen: {e}\n{t}"));
+    assert!(
+        snapshots(&t) > opened_once,
+        "sled was not opened again at close ({opened_once} snapshot(s) before):\n{t}"
+    );
+
     let export = scratch.path("export.jsonl");
     let (code, _, err) = run({
         let mut c = minutebook(&ledger);
@@ -209,7 +244,7 @@ fn init_append_and_import_report_success_only_after_everything_is_fsynced() {
     let import = check(&t, &root, "imported").unwrap_or_else(|e| panic!("import: {e}\n{t}"));
 
     eprintln!(
-        "durability: init {init:?}; append {append:?}; append of 270 KB {blobs:?}; import {import:?}"
+        "durability: init {init:?}; append {append:?}; append of 270 KB {blobs:?}; append closed by reopening sled {reopened:?}; import {import:?}"
     );
 }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use minutebook_index::Index;
-use minutebook_store::Ledger;
+use minutebook_store::{Ledger, RESNAPSHOT_AFTER};
 use minutebook_world::{KnownAt, World};
 
 /// Parse `--known-at`: an RFC 3339 time, a date (the end of that day, UTC), or seq:N.
@@ -70,10 +70,25 @@ pub fn read_world(path: &Path, known_at: Option<KnownAt>) -> anyhow::Result<Worl
 /// sled's destructor: the OS takes back sled's page table faster than the destructor walks it (an
 /// eighth of a cold `members` at 1M events), and sled's closing flush has nothing of ours to make
 /// durable. Not for a process that goes on using the ledger's directory: its lock stays held.
+///
+/// `MINUTEBOOK_RESNAPSHOT_AFTER` (bytes) sets how much a command must have written for closing to
+/// reopen sled (default [`RESNAPSHOT_AFTER`], 64 MiB; 0: after any write). The durability test sets
+/// it to 0 to trace that path with a small ledger.
 pub fn done_with(ledger: Ledger) {
     if ledger.written() == 0 {
         std::mem::forget(ledger);
-    } else if let Err(e) = ledger.close() {
+        return;
+    }
+    let threshold = match std::env::var("MINUTEBOOK_RESNAPSHOT_AFTER") {
+        Err(_) => RESNAPSHOT_AFTER,
+        Ok(value) => value.trim().parse().unwrap_or_else(|_| {
+            eprintln!(
+                "minutebook: warning: MINUTEBOOK_RESNAPSHOT_AFTER={value:?} is not a number of bytes; using {RESNAPSHOT_AFTER}"
+            );
+            RESNAPSHOT_AFTER
+        }),
+    };
+    if let Err(e) = ledger.close_resnapshotting_after(threshold) {
         eprintln!(
             "minutebook: warning: closing the ledger: {e:#} (what was written is durable; the next command may take longer to open)"
         );

@@ -28,7 +28,7 @@ const OPEN_MARGIN: u64 = 2 * 1024 * 1024;
 /// Bytes of data written through one handle past which [`Ledger::close`] lets sled write a fresh
 /// snapshot. sled's log grows faster than the data (it rewrites whole pages); re-reading the log
 /// written for 64 MiB of data costs an open a fraction of a second (1.8 s after a 1M-event import).
-const RESNAPSHOT_AFTER: u64 = 64 * 1024 * 1024;
+pub const RESNAPSHOT_AFTER: u64 = 64 * 1024 * 1024;
 
 /// A ledger on disk: a directory holding a lock file and a sled database.
 ///
@@ -887,7 +887,9 @@ impl Ledger {
         self.close_resnapshotting_after(RESNAPSHOT_AFTER)
     }
 
-    fn close_resnapshotting_after(self, threshold: u64) -> Result<()> {
+    /// [`Ledger::close`], opening sled once more if this handle wrote more than `threshold` bytes
+    /// (0: whenever it wrote).
+    pub fn close_resnapshotting_after(self, threshold: u64) -> Result<()> {
         let Ledger {
             path,
             sled_dir,

@@ -16,5 +16,5 @@ mod verify;
 pub use error::{Result, StoreError};
 pub use export::{ExportLine, ImportReport, check_export};
 pub use hash::{Checkpoint, Hash, chain_hash, leaf_hash};
-pub use ledger::{AppendReport, DerivedWrite, Ledger, Stored};
+pub use ledger::{AppendReport, DerivedWrite, Ledger, RESNAPSHOT_AFTER, Stored};
 pub use verify::{Depth, VerifyReport};
