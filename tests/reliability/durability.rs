@@ -204,17 +204,20 @@ fn init_append_and_import_report_success_only_after_everything_is_fsynced() {
     };
     let opened_once = snapshots(&t);
 
-    // Events large enough that sled stores their page in a separate blob file.
-    let quote = "q".repeat(90_000);
-    let big: Vec<_> = (0..3)
-        .map(|i| {
-            let mut e = person(&format!("big{i}"), uuid::Uuid::now_v7());
-            e["source"]["quote"] = quote.clone().into();
-            e
-        })
-        .collect();
-    let t = traced(&scratch, &ledger, &["append", "-"], Some(&jsonl(&big)));
+    // An event larger than sled keeps inline in its log (a quarter of a 512 KiB segment), so that
+    // sled writes it to a blob file of its own: two texts of 100,000 characters, in a block alone.
+    let big = serde_json::json!({
+        "id": uuid::Uuid::now_v7(), "type": "tor_reviewed", "effective": "2012-01-01",
+        "recorded_by": "clerk", "source": {"document": "minutes", "quote": "q".repeat(100_000)},
+        "data": {"body": "lscsb", "version": "lscsb-tor-2011", "note": "n".repeat(100_000)}
+    });
+    let t = traced(&scratch, &ledger, &["append", "-"], Some(&jsonl(&[big])));
     let blobs = check(&t, &root, "appended").unwrap_or_else(|e| panic!("big append: {e}\n{t}"));
+    assert!(
+        t.lines()
+            .any(|l| l.contains("/sled/blobs/") && l.contains("openat(")),
+        "sled wrote no blob file:\n{t}"
+    );
 
     // Closing after much writing opens sled once more, so that it writes a fresh snapshot (see
     // `Ledger::close`); the threshold at 0 takes that path after this one small append.
@@ -244,7 +247,7 @@ fn init_append_and_import_report_success_only_after_everything_is_fsynced() {
     let import = check(&t, &root, "imported").unwrap_or_else(|e| panic!("import: {e}\n{t}"));
 
     eprintln!(
-        "durability: init {init:?}; append {append:?}; append of 270 KB {blobs:?}; append closed by reopening sled {reopened:?}; import {import:?}"
+        "durability: init {init:?}; append {append:?}; append of a 200 KB event {blobs:?}; append closed by reopening sled {reopened:?}; import {import:?}"
     );
 }
 
