@@ -269,17 +269,20 @@ impl Ledger {
             .range(encode_seq(head + 1)..)
             .keys()
             .collect::<Result<_, _>>()?;
-        let holder = self.block_key_of(head)?;
+        let holder = self
+            .log
+            .range(..=encode_seq(head))
+            .next_back()
+            .transpose()?
+            .map(|(k, v)| (decode_seq(&k), v));
         // Blocks are written whole, so the block holding the head ends at it; checked all the same.
         // A block that does not decode or parse is left as it is, for `verify` to report.
-        let straddling = match self.block_of(head) {
-            Ok(Some((key, value))) => block::truncate(&value, head)
-                .ok()
-                .filter(|kept| kept.len() != value.len())
-                .map(|kept| (key, kept)),
-            Ok(None) | Err(StoreError::Integrity { .. }) => None,
-            Err(e) => return Err(e),
-        };
+        let straddling = holder.as_ref().and_then(|(key, value)| {
+            let value = self.decode_block(*key, value.clone()).ok()?;
+            let kept = block::truncate(&value, head).ok()?;
+            (kept.len() != value.len()).then_some((*key, kept))
+        });
+        let holder = holder.map(|(key, _)| key);
         let uncommitted = !stale.is_empty() || straddling.is_some();
         if uncommitted {
             // The id entries go first and durably: the stale blocks are what makes the next open
