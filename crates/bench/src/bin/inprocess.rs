@@ -2,8 +2,10 @@
 //! and on a world held in memory, single durable appends through the checked write path, and a full
 //! rebuild (replay of every event) with its peak memory.
 //!
-//! Usage: inprocess LEDGER_DIR SINGLE_JSONL QUERIES BODIES SEED
+//! Usage: inprocess LEDGER_DIR SINGLE_JSONL QUERIES BODIES SEED [questions-only]
 //!   SINGLE_JSONL: events to append one at a time (one JSON event per line), after the queries.
+//!   questions-only: no rebuild, so no figures on a world in memory (for a second run that asks
+//!   about fewer bodies: the same number of questions per body at every ledger size).
 //! Prints one JSON object. Bodies are the generator's `b0` .. `b{BODIES-1}`; dates fall in
 //! 2006-01-01 .. 2025-12-31, the generator's default span.
 
@@ -21,8 +23,10 @@ use serde_json::json;
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [ledger_dir, single, queries, bodies, seed] = args.as_slice() else {
-        bail!("usage: inprocess LEDGER_DIR SINGLE_JSONL QUERIES BODIES SEED");
+    let (ledger_dir, single, queries, bodies, seed, rebuild) = match args.as_slice() {
+        [l, s, q, b, seed] => (l, s, q, b, seed, true),
+        [l, s, q, b, seed, only] if only == "questions-only" => (l, s, q, b, seed, false),
+        _ => bail!("usage: inprocess LEDGER_DIR SINGLE_JSONL QUERIES BODIES SEED [questions-only]"),
     };
     let queries: usize = queries.parse().context("QUERIES")?;
     let bodies: u32 = bodies.parse().context("BODIES")?;
@@ -69,6 +73,19 @@ fn main() -> Result<()> {
         }
     }
 
+    let mut out = json!({
+        "events": head,
+        "open_ms": open_ms,
+        "members_found": members_found,
+        "members_index_us": percentiles(members_index),
+        "tor_index_us": percentiles(tor_index),
+        "single_append_us": percentiles(append_us),
+    });
+    if !rebuild {
+        println!("{out:#}");
+        return Ok(());
+    }
+
     let rss_before = status_kib("VmRSS")?;
     let t = Instant::now();
     let world = minutebook_index::replay(&ledger, None)?;
@@ -84,13 +101,7 @@ fn main() -> Result<()> {
         world.tor_at(body, *at);
     });
 
-    let out = json!({
-        "events": head,
-        "open_ms": open_ms,
-        "members_found": members_found,
-        "members_index_us": percentiles(members_index),
-        "tor_index_us": percentiles(tor_index),
-        "single_append_us": percentiles(append_us),
+    let in_memory = json!({
         "rebuild": {
             "events": world.events_read(),
             "seconds": rebuild_s,
@@ -102,6 +113,9 @@ fn main() -> Result<()> {
         "members_memory_us": percentiles(members_memory),
         "tor_memory_us": percentiles(tor_memory),
     });
+    if let (Some(out), serde_json::Value::Object(in_memory)) = (out.as_object_mut(), in_memory) {
+        out.extend(in_memory);
+    }
     println!("{out:#}");
     Ok(())
 }
