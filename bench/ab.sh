@@ -5,8 +5,9 @@
 #   BASE: a git revision (the binary before the change). AB_DIR (default /tmp/minutebook-ab) keeps
 #   a worktree of BASE and its build, the events and both ledgers, so a second run rebuilds only
 #   what changed (`git worktree remove --force $AB_DIR/src` when done).
-# Each binary imports EVENTS events (`append --batch-size 10000`) into its own ledger; then, RUNS
-# times, each in turn runs `verify --chain-only`, `verify`, a cold `members` and `tor show` (body b7
+# The events are the first EVENTS of a generated history of EVENTS + 200 × RUNS, the rest held back
+# for single appends. Each binary imports them (`append --batch-size 10000`) into its own ledger;
+# then, RUNS times, each in turn (base first on odd runs, new first on even ones) runs `verify --chain-only`, `verify`, a cold `members` and `tor show` (body b7
 # on 2016-01-15) and crates/bench `inprocess` (1,000 questions of each kind, 200 single appends of
 # events held back for that run, a rebuild). One line per binary and run; docs/performance.md
 # records such runs.
@@ -24,10 +25,12 @@ mkdir -p "$AB"
 BASE_REV=$(git rev-parse --verify "$BASE^{commit}")
 
 # The base binaries, built in a worktree of their own with their own target directory.
+# (A worktree whose directory was removed is still registered until pruned.)
+git worktree prune
 if [ ! -d "$AB/src" ]; then
   git worktree add -q --detach "$AB/src" "$BASE_REV"
 fi
-git -C "$AB/src" checkout -q --detach "$BASE_REV"
+git -C "$AB/src" checkout -q -f --detach "$BASE_REV"
 CARGO_TARGET_DIR="$AB/target" cargo build --release -q --manifest-path "$AB/src/Cargo.toml" \
   -p minutebook -p minutebook-bench
 cargo build --release -q -p minutebook -p minutebook-bench
@@ -38,11 +41,10 @@ bin() {
   esac
 }
 
-EV="$AB/events-$EVENTS-$BODIES.jsonl"
+TOTAL=$((EVENTS + RUNS * HELD))
+EV="$AB/events-$TOTAL-$BODIES.jsonl"
 if [ ! -s "$EV" ]; then
-  # The generator is prefix-stable: more events extend the same history.
-  "$(bin new)/minutebook" generate --events $((EVENTS + RUNS * HELD)) --bodies "$BODIES" --seed 1 \
-    --out "$EV.tmp"
+  "$(bin new)/minutebook" generate --events "$TOTAL" --bodies "$BODIES" --seed 1 --out "$EV.tmp"
   mv "$EV.tmp" "$EV"
 fi
 head -n "$EVENTS" "$EV" >"$AB/bulk.jsonl"
@@ -50,7 +52,19 @@ for r in $(seq 1 "$RUNS"); do
   sed -n "$((EVENTS + (r - 1) * HELD + 1)),$((EVENTS + r * HELD))p" "$EV" >"$AB/held.$r.jsonl"
 done
 
-secs() { /usr/bin/time -f %e "$@" 2>&1 >/dev/null | tail -n 1; }
+# secs CMD...: the seconds CMD took (to the millisecond); its output is dropped, and if it fails
+# its error output is shown and the script stops.
+secs() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  if ! "$@" >/dev/null 2>"$AB/stderr"; then
+    echo "ab.sh: $* failed:" >&2
+    cat "$AB/stderr" >&2
+    exit 1
+  fi
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc -l | xargs printf '%.3f'
+}
 for v in base new; do
   L="$AB/ledger-$v"
   rm -rf "$L"
@@ -59,7 +73,9 @@ for v in base new; do
   echo "$v: import ${t} s, $(du -sb "$L" | cut -f1) bytes on disk"
 done
 for r in $(seq 1 "$RUNS"); do
-  for v in base new; do
+  order="base new"
+  if [ $((r % 2)) -eq 0 ]; then order="new base"; fi
+  for v in $order; do
     B=$(bin $v)
     export MINUTEBOOK_LEDGER="$AB/ledger-$v"
     chain=$(secs "$B/minutebook" verify --chain-only)

@@ -6,9 +6,10 @@
 //! - `sled-raw FILE LEDGER_DIR`: raw sled 0.34.7 batch inserts of the bytes minutebook stores.
 //! - `fsync-append FILE OUT N`: `write` + `fdatasync` of one event line at a time, the limit for a
 //!   durable single append.
-//! - `inprocess LEDGER SINGLE_JSONL QUERIES BODIES SEED`: minutebook's own in-process figures on the
-//!   ledger the script built (questions through the index and in memory, single durable appends,
-//!   a full rebuild with its peak memory).
+//! - `inprocess LEDGER SINGLE_JSONL QUERIES BODIES SEED [questions-only]`: minutebook's own
+//!   in-process figures on the ledger the script built (questions through the index and in memory,
+//!   single durable appends, a full rebuild with its peak memory; `questions-only` stops after the
+//!   questions and appends).
 //! - `benches/inprocess.rs`: the criterion benches (`cargo bench -p minutebook-bench`).
 
 use std::path::Path;
