@@ -101,21 +101,16 @@ fn main() -> Result<()> {
         world.tor_at(body, *at);
     });
 
-    let in_memory = json!({
-        "rebuild": {
-            "events": world.events_read(),
-            "seconds": rebuild_s,
-            "events_per_s": world.events_read() as f64 / rebuild_s,
-            "peak_rss_mib": peak as f64 / 1024.0,
-            "rss_before_mib": rss_before as f64 / 1024.0,
-            "rss_at_start_mib": rss_start as f64 / 1024.0,
-        },
-        "members_memory_us": percentiles(members_memory),
-        "tor_memory_us": percentiles(tor_memory),
+    out["rebuild"] = json!({
+        "events": world.events_read(),
+        "seconds": rebuild_s,
+        "events_per_s": world.events_read() as f64 / rebuild_s,
+        "peak_rss_mib": peak as f64 / 1024.0,
+        "rss_before_mib": rss_before as f64 / 1024.0,
+        "rss_at_start_mib": rss_start as f64 / 1024.0,
     });
-    if let (Some(out), serde_json::Value::Object(in_memory)) = (out.as_object_mut(), in_memory) {
-        out.extend(in_memory);
-    }
+    out["members_memory_us"] = percentiles(members_memory);
+    out["tor_memory_us"] = percentiles(tor_memory);
     println!("{out:#}");
     Ok(())
 }
