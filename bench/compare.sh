@@ -103,6 +103,17 @@ for i in 1 2 3 4 5; do
 done
 TOR=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
 
+# A compliance review of one body over the generator's whole span (default pack), one process. It
+# folds the whole log (docs/review.md: some checks list every action and allocation), so unlike the
+# questions above its time follows the ledger's size; it is timed to show by how much.
+REVIEW_BODY=b$((7 % BODIES))
+t0=$(now)
+$MB review "$REVIEW_BODY" --from 2006-01-01 --to 2025-12-31 --json >"$WORK/review.json"
+t1=$(now)
+REVIEW=$(secs "$t0" "$t1")
+REVIEW_READ=$(jget "$WORK/review.json" events_read)
+REVIEW_FINDINGS=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$WORK/review.json")
+
 # In-process: as-of questions through the index and on a world in memory, single durable appends
 # through the checked write path, a full rebuild with its peak memory.
 "$BIN/inprocess" "$WORK/ledger" "$WORK/inproc.jsonl" "$QUERIES" "$BODIES" 1 >"$WORK/inproc.json"
@@ -211,6 +222,8 @@ printf '| the same workload at every size: %d `members` + seats, then %d `tor sh
   "$QUERIES" "$QUERIES" "$FIXED_BODIES" "$((QUERIES / FIXED_BODIES))" "$MFIX_P50" "$MFIX_P99" "$TFIX_P50" "$TFIX_P99"
 printf '| cold CLI, one process each (median of 5): `members BODY --at D --json`; `tor show BODY --at D --json` | %.0f ms; %.0f ms | | | < 50 ms at 10M |\n' \
   "$(calc "$MEMBERS * 1000")" "$(calc "$TOR * 1000")"
+printf '| compliance review, cold CLI: `review %s --from 2006-01-01 --to 2025-12-31 --json` (default pack; folds the whole log) | %.2f s (%d events folded, %d findings) | | | |\n' \
+  "$REVIEW_BODY" "$REVIEW" "$REVIEW_READ" "$REVIEW_FINDINGS"
 printf '| opening the ledger and its index, in-process | %.0f ms | | | |\n' "$OPEN_MS"
 printf '| the 5 cold `members` answers: SQLite persons equal minutebook members | | %d of 5 agree | | |\n' "$AGREE"
 printf '| Python call overhead: `SELECT 1` in-process (p50; p99) | | %.1f µs (p99 %.1f µs) | | |\n' "$SEL1_P50" "$SEL1_P99"
@@ -243,6 +256,8 @@ summary = {
         "verify_seconds": $VERIFY, "verify_mb_per_s": $VERIFY_MBS,
         "verify_chain_seconds": $VERIFY_CHAIN, "verify_chain_mb_per_s": $VERIFY_CHAIN_MBS,
         "members_cold_seconds_median": $MEMBERS, "tor_cold_seconds_median": $TOR,
+        "review_cold_seconds": $REVIEW, "review_events_read": $REVIEW_READ,
+        "review_findings": $REVIEW_FINDINGS,
         "inprocess": json.load(open(f"{work}/inproc.json")),
         "inprocess_fixed_bodies": dict(json.load(open(f"{work}/inproc-fixed.json")), bodies=$FIXED_BODIES),
         "bytes_on_disk": $DISK,
