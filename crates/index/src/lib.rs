@@ -35,6 +35,10 @@ const COVERS: &str = "topic-covers";
 /// written by an older binary moves the mark alone (it has no rows), so the rows' falls behind and
 /// the next open writes the missing rows.
 const ROWS_COVER: &str = "member-rows-covers";
+/// The last sequence number the entries of the topics added later ([`Topic::added_later`]: a body's
+/// actions, children and allocations, ...) cover. An index written before them moves the other marks
+/// alone, so this one falls behind and the next open writes the missing entries.
+const RELATIONS_COVER: &str = "relations-covers";
 /// Events indexed per atomic batch when the index catches up with the log.
 const CATCH_UP_CHUNK: u64 = 10_000;
 
@@ -90,6 +94,11 @@ impl<'a> Index<'a> {
             rows if rows < covers(ledger)? => index.catch_up_rows(rows, &mut progress)?,
             _ => {}
         }
+        let relations = mark(ledger, RELATIONS_COVER)?;
+        let covered = covers(ledger)?;
+        if relations < covered {
+            index.catch_up_relations(relations, covered, &mut progress)?;
+        }
         index.catch_up(progress)?;
         Ok(index)
     }
@@ -126,6 +135,37 @@ impl<'a> Index<'a> {
             let mut writes = batch.homes.writes(events, &batch.topics);
             let to = events.last().map_or(0, |(seq, _)| *seq);
             writes.push(mark_write(ROWS_COVER, to));
+            writes
+        })
+    }
+
+    /// Write the entries of the topics added later for the events after `relations` (what those
+    /// entries cover) up to `covered` (what the other entries cover), in atomic chunks, each moving
+    /// their mark: for an index written before those topics existed. The entries beyond `covered`
+    /// are the ordinary catch-up's, with every other topic.
+    fn catch_up_relations(
+        &self,
+        relations: u64,
+        covered: u64,
+        progress: impl FnMut(u64, u64),
+    ) -> Result<()> {
+        self.write_chunks(relations + 1, progress, |events, batch| {
+            let events: Vec<(u64, Event)> = events
+                .iter()
+                .filter(|(seq, _)| *seq <= covered)
+                .cloned()
+                .collect();
+            let added: HashMap<EventId, Vec<Topic>> = events
+                .iter()
+                .map(|(_, e)| {
+                    let topics = batch.topics.get(&e.id).into_iter().flatten();
+                    (e.id, topics.filter(|t| t.added_later()).cloned().collect())
+                })
+                .collect();
+            let mut writes = entry_writes(&events, &added);
+            if let Some((last, _)) = events.last() {
+                writes.push(mark_write(RELATIONS_COVER, *last));
+            }
             writes
         })
     }
@@ -675,9 +715,9 @@ fn mark(ledger: &Ledger, name: &'static str) -> Result<u64> {
     }
 }
 
-/// The coverage marks of entries and rows, both at `seq`.
-fn covers_writes(seq: u64) -> [DerivedWrite; 2] {
-    [COVERS, ROWS_COVER].map(|name| mark_write(name, seq))
+/// The coverage marks of entries, rows and the entries of topics added later, all at `seq`.
+fn covers_writes(seq: u64) -> [DerivedWrite; 3] {
+    [COVERS, ROWS_COVER, RELATIONS_COVER].map(|name| mark_write(name, seq))
 }
 
 fn mark_write(name: &'static str, seq: u64) -> DerivedWrite {
@@ -741,6 +781,7 @@ fn drop_all(ledger: &Ledger) -> Result<()> {
     ledger.write_derived(vec![
         mark_write(COVERS, 0),
         mark_write(ROWS_COVER, DROPPING),
+        mark_write(RELATIONS_COVER, 0),
     ])?;
     let remove = |name, keys: Vec<Vec<u8>>| {
         let removals = keys.into_iter().map(|key| DerivedWrite {

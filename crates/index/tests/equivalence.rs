@@ -63,8 +63,12 @@ fn history(seed: u64, rng: &mut TestRng) -> Vec<Draft> {
     let mut out: Vec<Draft> = Vec::new();
     let mut bodies: Vec<BodyKey> = Vec::new();
     for d in generated {
-        if let Payload::BodyFounded(x) = &d.payload {
-            bodies.push(x.body.clone());
+        let founded = match &d.payload {
+            Payload::BodyFounded(x) => Some(x.body.clone()),
+            _ => None,
+        };
+        if let Some(body) = &founded {
+            bodies.push(body.clone());
         }
         if let Payload::MemberAppointed(x) = &d.payload
             && rng.random_ratio(1, 30)
@@ -79,7 +83,14 @@ fn history(seed: u64, rng: &mut TestRng) -> Vec<Draft> {
             });
             out.push(early);
         }
+        let template = d.clone();
         out.push(d);
+        if let Some(body) = founded {
+            // The generator founds no body under another and states no totals: a child body, funding
+            // between it and its parent, a total over that funding and an action the parent owns,
+            // for the relations those read (later corrections and retractions can strike them too).
+            out.extend(funding_family(&template, &body, rng));
+        }
         if out.len() > 2 && rng.random_ratio(1, 50) {
             // One retraction of two earlier events: its topics are both of theirs.
             let a = rng.random_range(0..out.len());
@@ -133,6 +144,73 @@ fn history(seed: u64, rng: &mut TestRng) -> Vec<Draft> {
     out
 }
 
+/// A body founded under `parent`, a fund of the parent's, allocations from it to the child and
+/// back, a total stated over them and an action the parent owns, dated and sourced as `template`
+/// (the parent's founding).
+fn funding_family(template: &Draft, parent: &BodyKey, rng: &mut TestRng) -> Vec<Draft> {
+    let on = template.effective;
+    let child = BodyKey::new(format!("{parent}-sub")).unwrap();
+    let fund = FundKey::new(format!("{parent}-fund")).unwrap();
+    let period = Period {
+        from: on,
+        to: on + chrono::Duration::days(365),
+    };
+    let amounts: Vec<i64> = (0..3).map(|_| rng.random_range(1..1_000_000)).collect();
+    let allocation = |n: usize, funder: &BodyKey, recipient: &BodyKey| {
+        Payload::FundingAllocated(FundingAllocated {
+            allocation: AllocationKey::new(format!("{parent}-alloc-{n}")).unwrap(),
+            fund: fund.clone(),
+            funder: funder.clone(),
+            recipient: recipient.clone(),
+            amount: Pence::new(amounts[n - 1]).unwrap(),
+            period,
+            purpose: None,
+        })
+    };
+    let payloads = vec![
+        Payload::BodyFounded(BodyFounded {
+            body: child.clone(),
+            name: Name::new(format!("{parent} sub-group")).unwrap(),
+            kind: BodyKind::Committee,
+            parent: Some(parent.clone()),
+        }),
+        Payload::FundEstablished(FundEstablished {
+            fund: fund.clone(),
+            name: Name::new(format!("{parent} fund")).unwrap(),
+            funder: parent.clone(),
+        }),
+        allocation(1, parent, &child),
+        allocation(2, &child, parent),
+        Payload::TotalStated(TotalStated {
+            total: TotalKey::new(format!("{parent}-total")).unwrap(),
+            label: Name::new("Total allocated").unwrap(),
+            amount: Pence::new(amounts[2]).unwrap(),
+            covers: vec![
+                AllocationKey::new(format!("{parent}-alloc-1")).unwrap(),
+                AllocationKey::new(format!("{parent}-alloc-2")).unwrap(),
+            ],
+            note: None,
+        }),
+        Payload::ActionAssigned(ActionAssigned {
+            action: ActionKey::new(format!("{parent}-own-action")).unwrap(),
+            resolution: None,
+            part: None,
+            owner: Owner::Body(parent.clone()),
+            description: Text::new("Report back on the funding").unwrap(),
+            due: Some(Due::Date(on + chrono::Duration::days(90))),
+        }),
+    ];
+    payloads
+        .into_iter()
+        .map(|payload| Draft {
+            id: Some(EventId::new_v7()),
+            supersedes: vec![],
+            payload,
+            ..template.clone()
+        })
+        .collect()
+}
+
 /// Everything a body-level question can ask, as JSON, so two worlds compare in one assertion.
 fn body_questions(w: &World, body: &BodyKey, at: NaiveDate) -> serde_json::Value {
     json!({
@@ -145,7 +223,26 @@ fn body_questions(w: &World, body: &BodyKey, at: NaiveDate) -> serde_json::Value
         "resolutions": w.resolutions(body, None, Some(at)),
         "history": w.body_history(body),
         "memberships": w.memberships_of_body(body, Some(at)),
+        "actions": w.actions_at(body, at),
+        "children": w.children_at(body, at),
+        "allocations": w.allocations_of(body, at),
+        "totals": w.totals_covering(w.allocations_of(body, at).iter().map(|a| &a.allocation), at),
+        "review": review_of(w, body, at),
     })
+}
+
+/// A default-pack review of the body over the year up to `at`, without `events_read` (which
+/// tells a partial world from a whole one, and is all that may differ).
+fn review_of(w: &World, body: &BodyKey, at: NaiveDate) -> serde_json::Value {
+    let packs =
+        [minutebook_review::Pack::parse(minutebook_review::DEFAULT_PACK, "default").unwrap()];
+    let from = at - chrono::Duration::days(365);
+    let mut report =
+        serde_json::to_value(minutebook_review::review(w, body, from, at, &packs)).unwrap();
+    if let Some(r) = report.as_object_mut() {
+        r.remove("events_read");
+    }
+    report
 }
 
 fn person_questions(w: &World, person: &PersonKey, at: NaiveDate) -> serde_json::Value {
@@ -397,4 +494,59 @@ fn replay_folds_what_one_pass_folds_at_every_chunk_edge() {
         }
     }
     assert!(members > 0, "nobody found: the comparison proves nothing");
+}
+
+#[test]
+fn an_index_from_before_the_relation_topics_catches_them_up() {
+    let mut rng = TestRng::seed_from_u64(11);
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::init(dir.path()).unwrap();
+    let drafts = history(11, &mut rng);
+    build(&ledger, drafts.clone(), &mut rng, false);
+    // What an older binary leaves: no entries for the topics added later, and no mark for them.
+    let mut removals = vec![minutebook_store::DerivedWrite {
+        name: "relations-covers",
+        key: Vec::new(),
+        value: None,
+    }];
+    for tag in [b'A', b'O', b'C', b'L', b'T'] {
+        for rest in ledger.derived_keys("topic", &[tag]) {
+            // Listed with the prefix cut off.
+            let mut key = vec![tag];
+            key.extend(rest.unwrap());
+            removals.push(minutebook_store::DerivedWrite {
+                name: "topic",
+                key,
+                value: None,
+            });
+        }
+    }
+    assert!(
+        removals.len() > 10,
+        "the history has no relation entries to remove"
+    );
+    ledger.write_derived(removals).unwrap();
+    assert!(
+        !Index::as_it_stands(&ledger)
+            .check(|_, _| {})
+            .unwrap()
+            .sound()
+    );
+
+    let index = Index::open(&ledger, |_, _| {}).unwrap();
+    assert!(index.check(|_, _| {}).unwrap().sound());
+    let whole = full(&ledger, None);
+    let (bodies, _) = keys(&drafts);
+    let mut actions = 0;
+    for body in &bodies {
+        for at in [2007, 2009, 2011].map(|y| NaiveDate::from_ymd_opt(y, 12, 31).unwrap()) {
+            let fast = index.answer(None, |w| body_questions(w, body, at)).unwrap();
+            assert_eq!(fast, body_questions(&whole, body, at), "{body} at {at}");
+            actions += fast["actions"].as_array().unwrap().len();
+        }
+    }
+    assert!(
+        actions > 0,
+        "no actions were found: the comparison proves little"
+    );
 }

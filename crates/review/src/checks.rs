@@ -701,32 +701,32 @@ fn represented_bodies_exist(ctx: &Ctx) -> Outcome {
 }
 
 /// Allocations within the body's remit: to or from it, or to or from the bodies under it.
+/// Read through the relations (the body's children, each one's allocations), so that a review
+/// folds only the body's part of the ledger, not every allocation of every body.
 fn in_remit(ctx: &Ctx) -> Vec<minutebook_world::AllocationView> {
-    let children: HashSet<_> = ctx
-        .world
-        .bodies_at(ctx.to)
-        .into_iter()
-        .filter(|b| b.parent.as_ref() == Some(ctx.body))
-        .map(|b| b.body)
-        .collect();
-    let ours = |b: &minutebook_model::BodyKey| b == ctx.body || children.contains(b);
-    ctx.world
-        .allocations(ctx.to)
-        .into_iter()
-        .filter(|a| ours(&a.recipient) || ours(&a.funder))
+    let mut ours = vec![ctx.body.clone()];
+    ours.extend(
+        ctx.world
+            .children_at(ctx.body, ctx.to)
+            .into_iter()
+            .map(|b| b.body),
+    );
+    let mut allocations: Vec<_> = ours
+        .iter()
+        .flat_map(|b| ctx.world.allocations_of(b, ctx.to))
         .filter(|a| a.period.from <= ctx.to && ctx.from <= a.period.to)
-        .collect()
+        .collect();
+    // In key order, each once (an allocation between two of ours is listed under both).
+    allocations.sort_by(|a, b| a.allocation.cmp(&b.allocation));
+    allocations.dedup_by(|a, b| a.allocation == b.allocation);
+    allocations
 }
 
 fn totals_reconcile(ctx: &Ctx) -> Outcome {
     let allocations = in_remit(ctx);
-    let keys: HashSet<_> = allocations.iter().map(|a| a.allocation.clone()).collect();
-    let totals: Vec<_> = ctx
+    let totals = ctx
         .world
-        .totals(ctx.to)
-        .into_iter()
-        .filter(|t| t.covers.iter().any(|c| keys.contains(c)))
-        .collect();
+        .totals_covering(allocations.iter().map(|a| &a.allocation), ctx.to);
     if totals.is_empty() {
         return not_applicable(
             "no stated totals cover allocations in the body's remit in the period",

@@ -1,7 +1,7 @@
 //! Answers: typed views of the world at a date, each row with its evidence.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use minutebook_model::*;
@@ -889,15 +889,19 @@ impl World {
     }
 
     /// Every action of the body (from its resolutions, or owned by it) as at `at`.
+    ///
+    /// Candidates come from the relations (the actions of the resolutions of the body's meetings,
+    /// and those it owns), which hold every action whose view can name the body: an action's body
+    /// is its resolution's meeting's body, or its owner when it has no resolution.
     pub fn actions_at(&self, body: &BodyKey, at: NaiveDate) -> Vec<ActionView> {
-        let mut list: Vec<ActionView> = self
-            .live_keys(|e| {
-                if let Entity::Action(a) = e {
-                    Some(a)
-                } else {
-                    None
-                }
-            })
+        let mut candidates: BTreeSet<&ActionKey> = self.body_actions(body).collect();
+        for m in self.body_meetings(body) {
+            for r in self.meeting_resolutions(m) {
+                candidates.extend(self.resolution_actions(r));
+            }
+        }
+        let mut list: Vec<ActionView> = candidates
+            .into_iter()
             .filter_map(|a| self.action_at(a, at))
             .filter(|a| a.body.as_ref() == Some(body))
             .collect();
@@ -998,6 +1002,24 @@ impl World {
         Some(view)
     }
 
+    /// Every allocation the body makes or receives, adjusted as at `at`, in key order.
+    pub fn allocations_of(&self, body: &BodyKey, at: NaiveDate) -> Vec<AllocationView> {
+        let keys: BTreeSet<&AllocationKey> = self.body_allocations(body).collect();
+        keys.into_iter()
+            .filter_map(|a| self.allocation_at(a, at))
+            .filter(|a| &a.funder == body || &a.recipient == body)
+            .collect()
+    }
+
+    /// The bodies founded under the body (naming it as their parent) by `at`, in key order.
+    pub fn children_at(&self, body: &BodyKey, at: NaiveDate) -> Vec<BodyView> {
+        let keys: BTreeSet<&BodyKey> = self.body_children(body).collect();
+        keys.into_iter()
+            .filter_map(|b| self.body_at(b, at))
+            .filter(|b| b.parent.as_ref() == Some(body))
+            .collect()
+    }
+
     /// Every allocation known, adjusted as at `at`.
     pub fn allocations(&self, at: NaiveDate) -> Vec<AllocationView> {
         self.live_keys(|e| {
@@ -1020,32 +1042,52 @@ impl World {
                 None
             }
         })
-        .filter_map(|t| {
-            let facts: Vec<&Fact> = self.facts_of(&Entity::Total(t.clone()), None).collect();
-            let Payload::TotalStated(x) = &facts.first()?.payload else {
-                return None;
-            };
-            let mut sum = Some(Pence::ZERO);
-            let mut missing = Vec::new();
-            for a in &x.covers {
-                match self.allocation_at(a, at) {
-                    Some(v) => sum = sum.and_then(|s| s.checked_add(v.amount)),
-                    None => missing.push(a.clone()),
-                }
-            }
-            Some(TotalView {
-                total: x.total.clone(),
-                label: x.label.clone(),
-                stated: x.amount,
-                computed: sum,
-                difference: sum.map(|s| s.get() - x.amount.get()),
-                covers: x.covers.clone(),
-                missing,
-                note: x.note.clone(),
-                evidence: World::evidence(&facts),
-            })
-        })
+        .filter_map(|t| self.total_at(t, at))
         .collect()
+    }
+
+    /// The stated totals covering any of `allocations`, reconciled as [`World::totals`] does, in
+    /// key order.
+    pub fn totals_covering<'k>(
+        &self,
+        allocations: impl IntoIterator<Item = &'k AllocationKey>,
+        at: NaiveDate,
+    ) -> Vec<TotalView> {
+        let allocations: BTreeSet<&AllocationKey> = allocations.into_iter().collect();
+        let keys: BTreeSet<&TotalKey> = allocations
+            .iter()
+            .flat_map(|a| self.allocation_totals(a))
+            .collect();
+        keys.into_iter()
+            .filter_map(|t| self.total_at(t, at))
+            .filter(|t| t.covers.iter().any(|c| allocations.contains(c)))
+            .collect()
+    }
+
+    fn total_at(&self, total: &TotalKey, at: NaiveDate) -> Option<TotalView> {
+        let facts: Vec<&Fact> = self.facts_of(&Entity::Total(total.clone()), None).collect();
+        let Payload::TotalStated(x) = &facts.first()?.payload else {
+            return None;
+        };
+        let mut sum = Some(Pence::ZERO);
+        let mut missing = Vec::new();
+        for a in &x.covers {
+            match self.allocation_at(a, at) {
+                Some(v) => sum = sum.and_then(|s| s.checked_add(v.amount)),
+                None => missing.push(a.clone()),
+            }
+        }
+        Some(TotalView {
+            total: x.total.clone(),
+            label: x.label.clone(),
+            stated: x.amount,
+            computed: sum,
+            difference: sum.map(|s| s.get() - x.amount.get()),
+            covers: x.covers.clone(),
+            missing,
+            note: x.note.clone(),
+            evidence: World::evidence(&facts),
+        })
     }
 
     /// Every live fact naming the body, as a timeline: lifecycle, seats, terms of reference.

@@ -119,6 +119,16 @@ pub enum Topic {
     PersonMemberships(PersonKey),
     BodyMeetings(BodyKey),
     MeetingResolutions(MeetingKey),
+    /// Actions assigned from a resolution.
+    ResolutionActions(ResolutionKey),
+    /// Actions a body owns.
+    BodyActions(BodyKey),
+    /// Bodies founded under a body (their parent).
+    BodyChildren(BodyKey),
+    /// Allocations a body makes or receives.
+    BodyAllocations(BodyKey),
+    /// Stated totals covering an allocation.
+    AllocationTotals(AllocationKey),
     /// A listing over every key of a kind (`bodies`, `persons`, every action): no index narrows it.
     Everything,
 }
@@ -145,6 +155,11 @@ impl Topic {
             Topic::PersonMemberships(k) => (b'P', k.as_str()),
             Topic::BodyMeetings(k) => (b'G', k.as_str()),
             Topic::MeetingResolutions(k) => (b'R', k.as_str()),
+            Topic::ResolutionActions(k) => (b'A', k.as_str()),
+            Topic::BodyActions(k) => (b'O', k.as_str()),
+            Topic::BodyChildren(k) => (b'C', k.as_str()),
+            Topic::BodyAllocations(k) => (b'L', k.as_str()),
+            Topic::AllocationTotals(k) => (b'T', k.as_str()),
             Topic::Everything => (b'*', ""),
         };
         let mut v = Vec::with_capacity(key.len() + 2);
@@ -168,9 +183,52 @@ pub fn topics_of(p: &Payload) -> Vec<Topic> {
         Payload::MeetingScheduled(x) => topics.push(Topic::BodyMeetings(x.body.clone())),
         Payload::MeetingHeld(x) => topics.push(Topic::BodyMeetings(x.body.clone())),
         Payload::ResolutionPassed(x) => topics.push(Topic::MeetingResolutions(x.meeting.clone())),
+        Payload::ActionAssigned(x) => {
+            if let Some(r) = &x.resolution {
+                topics.push(Topic::ResolutionActions(r.clone()));
+            }
+            if let Owner::Body(b) = &x.owner {
+                topics.push(Topic::BodyActions(b.clone()));
+            }
+        }
+        Payload::BodyFounded(x) => {
+            if let Some(parent) = &x.parent {
+                topics.push(Topic::BodyChildren(parent.clone()));
+            }
+        }
+        Payload::FundingAllocated(x) => {
+            topics.push(Topic::BodyAllocations(x.funder.clone()));
+            if x.recipient != x.funder {
+                topics.push(Topic::BodyAllocations(x.recipient.clone()));
+            }
+        }
+        Payload::TotalStated(x) => {
+            let covered: BTreeSet<&AllocationKey> = x.covers.iter().collect();
+            topics.extend(
+                covered
+                    .into_iter()
+                    .map(|a| Topic::AllocationTotals(a.clone())),
+            );
+        }
         _ => {}
     }
     topics
+}
+
+impl Topic {
+    /// Whether the index gained this kind of topic after ledgers were written (a body's actions,
+    /// children and allocations, a resolution's actions, an allocation's totals): an index written
+    /// before then has no entries for them until it catches up.
+    pub fn added_later(&self) -> bool {
+        matches!(
+            self,
+            Topic::ResolutionActions(_)
+                | Topic::BodyActions(_)
+                | Topic::BodyChildren(_)
+                | Topic::BodyAllocations(_)
+                | Topic::AllocationTotals(_)
+        )
+    }
 }
 
 /// "As known at": the events recorded by a moment, or the first N events of the log.
@@ -198,6 +256,11 @@ pub struct World {
     person_memberships: HashMap<PersonKey, BTreeSet<MembershipKey>>,
     body_meetings: HashMap<BodyKey, BTreeSet<MeetingKey>>,
     meeting_resolutions: HashMap<MeetingKey, BTreeSet<ResolutionKey>>,
+    resolution_actions: HashMap<ResolutionKey, BTreeSet<ActionKey>>,
+    body_actions: HashMap<BodyKey, BTreeSet<ActionKey>>,
+    body_children: HashMap<BodyKey, BTreeSet<BodyKey>>,
+    body_allocations: HashMap<BodyKey, BTreeSet<AllocationKey>>,
+    allocation_totals: HashMap<AllocationKey, BTreeSet<TotalKey>>,
     events_read: u64,
     last_recorded_at: Option<DateTime<Utc>>,
     /// `Some` for a world folded from the events of some topics only.
@@ -416,6 +479,44 @@ impl World {
                     .or_default()
                     .insert(x.resolution.clone());
             }
+            Payload::ActionAssigned(x) => {
+                if let Some(r) = &x.resolution {
+                    self.resolution_actions
+                        .entry(r.clone())
+                        .or_default()
+                        .insert(x.action.clone());
+                }
+                if let Owner::Body(b) = &x.owner {
+                    self.body_actions
+                        .entry(b.clone())
+                        .or_default()
+                        .insert(x.action.clone());
+                }
+            }
+            Payload::BodyFounded(x) => {
+                if let Some(parent) = &x.parent {
+                    self.body_children
+                        .entry(parent.clone())
+                        .or_default()
+                        .insert(x.body.clone());
+                }
+            }
+            Payload::FundingAllocated(x) => {
+                for b in [&x.funder, &x.recipient] {
+                    self.body_allocations
+                        .entry(b.clone())
+                        .or_default()
+                        .insert(x.allocation.clone());
+                }
+            }
+            Payload::TotalStated(x) => {
+                for a in &x.covers {
+                    self.allocation_totals
+                        .entry(a.clone())
+                        .or_default()
+                        .insert(x.total.clone());
+                }
+            }
             _ => {}
         }
     }
@@ -445,6 +546,40 @@ impl World {
     ) -> impl Iterator<Item = &ResolutionKey> {
         self.reads(|| Topic::MeetingResolutions(meeting.clone()));
         self.meeting_resolutions.get(meeting).into_iter().flatten()
+    }
+
+    pub(crate) fn resolution_actions(
+        &self,
+        resolution: &ResolutionKey,
+    ) -> impl Iterator<Item = &ActionKey> {
+        self.reads(|| Topic::ResolutionActions(resolution.clone()));
+        self.resolution_actions
+            .get(resolution)
+            .into_iter()
+            .flatten()
+    }
+
+    pub(crate) fn body_actions(&self, body: &BodyKey) -> impl Iterator<Item = &ActionKey> {
+        self.reads(|| Topic::BodyActions(body.clone()));
+        self.body_actions.get(body).into_iter().flatten()
+    }
+
+    pub(crate) fn body_children(&self, body: &BodyKey) -> impl Iterator<Item = &BodyKey> {
+        self.reads(|| Topic::BodyChildren(body.clone()));
+        self.body_children.get(body).into_iter().flatten()
+    }
+
+    pub(crate) fn body_allocations(&self, body: &BodyKey) -> impl Iterator<Item = &AllocationKey> {
+        self.reads(|| Topic::BodyAllocations(body.clone()));
+        self.body_allocations.get(body).into_iter().flatten()
+    }
+
+    pub(crate) fn allocation_totals(
+        &self,
+        allocation: &AllocationKey,
+    ) -> impl Iterator<Item = &TotalKey> {
+        self.reads(|| Topic::AllocationTotals(allocation.clone()));
+        self.allocation_totals.get(allocation).into_iter().flatten()
     }
 
     /// The live facts about an entity effective on or before `at` (all of them with `None`), in
