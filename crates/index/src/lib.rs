@@ -29,15 +29,19 @@ use members::{HOMES, Homes, ROWS};
 /// sequence numbers of that batch's events of the topic (u64 big-endian each). One sled key per
 /// topic and batch rather than per event: sled's cost is per key.
 const ENTRIES: &str = "topic";
+/// Entries of the topics added later ([`Topic::added_later`]), as [`ENTRIES`] but under a name of
+/// their own: a binary from before them never reads, counts or drops these (its `index rebuild`
+/// clears `topic` alone), so they and their mark stay true to the log whatever it does.
+const RELATIONS: &str = "relation";
 /// The last sequence number the entries cover, written with them.
 const COVERS: &str = "topic-covers";
 /// The last sequence number the membership rows cover, written with the coverage mark. An index
 /// written by an older binary moves the mark alone (it has no rows), so the rows' falls behind and
 /// the next open writes the missing rows.
 const ROWS_COVER: &str = "member-rows-covers";
-/// The last sequence number the entries of the topics added later ([`Topic::added_later`]: a body's
-/// actions, children and allocations, ...) cover. An index written before them moves the other marks
-/// alone, so this one falls behind and the next open writes the missing entries.
+/// The last sequence number the entries of the topics added later ([`RELATIONS`]: a body's actions,
+/// children and allocations, ...) cover. A binary from before them moves the other marks alone, so
+/// this one falls behind and the next open writes the missing entries.
 const RELATIONS_COVER: &str = "relations-covers";
 /// Events indexed per atomic batch when the index catches up with the log.
 const CATCH_UP_CHUNK: u64 = 10_000;
@@ -247,7 +251,10 @@ impl<'a> Index<'a> {
             Ok(())
         })?;
         let mut found: BTreeSet<Item> = BTreeSet::new();
-        for entry in self.ledger.derived_entries(ENTRIES, b"") {
+        for entry in [ENTRIES, RELATIONS]
+            .into_iter()
+            .flat_map(|name| self.ledger.derived_entries(name, b""))
+        {
             let (key, value) = entry?;
             let Some(topic) = key.len().checked_sub(8).filter(|&n| n > 0) else {
                 return Err(IndexError::Malformed { key });
@@ -391,7 +398,10 @@ impl<'a> Index<'a> {
     /// Sequence numbers of the events listed for `topic`, up to `limit`, in order.
     pub fn seqs(&self, topic: &Topic, limit: u64) -> Result<Vec<u64>> {
         let mut seqs = Vec::new();
-        for entry in self.ledger.derived_entries(ENTRIES, &topic.index_key()) {
+        for entry in self
+            .ledger
+            .derived_entries(entries_name(topic), &topic.index_key())
+        {
             let (key, value) = entry?;
             if key.len() != 8 {
                 return Err(IndexError::Malformed { key });
@@ -742,26 +752,36 @@ fn entry_writes(
     events: &[(u64, Event)],
     topics: &HashMap<EventId, Vec<Topic>>,
 ) -> Vec<DerivedWrite> {
-    let mut by_topic: std::collections::BTreeMap<Vec<u8>, Vec<u8>> = Default::default();
+    let mut by_topic: std::collections::BTreeMap<(&'static str, Vec<u8>), Vec<u8>> =
+        Default::default();
     for (seq, event) in events {
         for topic in topics.get(&event.id).into_iter().flatten() {
             by_topic
-                .entry(topic.index_key())
+                .entry((entries_name(topic), topic.index_key()))
                 .or_default()
                 .extend_from_slice(&seq.to_be_bytes());
         }
     }
     by_topic
         .into_iter()
-        .map(|(mut key, seqs)| {
+        .map(|((name, mut key), seqs)| {
             key.extend_from_slice(&seqs[..8]);
             DerivedWrite {
-                name: ENTRIES,
+                name,
                 key,
                 value: Some(seqs),
             }
         })
         .collect()
+}
+
+/// Where a topic's entries are kept: [`RELATIONS`] for the topics added later, else [`ENTRIES`].
+fn entries_name(topic: &Topic) -> &'static str {
+    if topic.added_later() {
+        RELATIONS
+    } else {
+        ENTRIES
+    }
 }
 
 /// Whether the membership rows cover what the topic entries cover (not so for an index an older
@@ -793,7 +813,7 @@ fn drop_all(ledger: &Ledger) -> Result<()> {
     };
     // One pass per name, removing behind the scan rather than scanning again from the start for
     // each chunk, past the pages the removals emptied.
-    for name in [ENTRIES, ROWS, HOMES] {
+    for name in [ENTRIES, RELATIONS, ROWS, HOMES] {
         let mut keys = Vec::with_capacity(CHUNK);
         for key in ledger.derived_keys(name, b"") {
             keys.push(key?);

@@ -129,7 +129,7 @@ pub enum Topic {
     BodyAllocations(BodyKey),
     /// Stated totals covering an allocation.
     AllocationTotals(AllocationKey),
-    /// A listing over every key of a kind (`bodies`, `persons`, every action): no index narrows it.
+    /// A listing over every key of a kind (`bodies`, `persons`, every allocation): no index narrows it.
     Everything,
 }
 
