@@ -554,11 +554,12 @@ pub struct ActionsArgs {
 }
 
 pub fn actions(path: &Path, a: ActionsArgs, out: &Output) -> anyhow::Result<()> {
-    let world = open(path, &a.when)?;
     let at = a.when.date();
-    need_body(&world, &a.body, at)?;
-    let list: Vec<_> = world
-        .actions_at(&a.body, at)
+    let (found, list) = ask(path, &a.when, |w| {
+        (need_body(w, &a.body, at), w.actions_at(&a.body, at))
+    })?;
+    found?;
+    let list: Vec<_> = list
         .into_iter()
         .filter(|x| !a.open || x.discharged.is_none())
         .collect();
