@@ -279,6 +279,46 @@ fn candidates(drafts: &[Draft], rng: &mut TestRng, on: NaiveDate) -> Vec<Draft> 
     picked
 }
 
+/// The views that read the relations (a body's actions, children, allocations and their totals).
+fn relations(w: &World, body: &BodyKey, at: NaiveDate) -> serde_json::Value {
+    let allocations = w.allocations_of(body, at);
+    json!({
+        "actions": w.actions_at(body, at),
+        "children": w.children_at(body, at),
+        "totals": w.totals_covering(allocations.iter().map(|a| &a.allocation), at),
+        "allocations": allocations,
+    })
+}
+
+/// The same, as they were answered before the relations existed: every key of the kind, filtered.
+fn listings(w: &World, drafts: &[Draft], body: &BodyKey, at: NaiveDate) -> serde_json::Value {
+    let actions: std::collections::BTreeSet<&ActionKey> = drafts
+        .iter()
+        .filter_map(|d| match &d.payload {
+            Payload::ActionAssigned(x) => Some(&x.action),
+            _ => None,
+        })
+        .collect();
+    let mut actions: Vec<_> = actions
+        .into_iter()
+        .filter_map(|a| w.action_at(a, at))
+        .filter(|a| a.body.as_ref() == Some(body))
+        .collect();
+    actions.sort_by_key(|a| (a.due_date, a.assigned, a.action.clone()));
+    let allocations: Vec<_> = w
+        .allocations(at)
+        .into_iter()
+        .filter(|a| &a.funder == body || &a.recipient == body)
+        .collect();
+    let keys: std::collections::HashSet<_> = allocations.iter().map(|a| &a.allocation).collect();
+    json!({
+        "actions": actions,
+        "children": w.bodies_at(at).into_iter().filter(|b| b.parent.as_ref() == Some(body)).collect::<Vec<_>>(),
+        "totals": w.totals(at).into_iter().filter(|t| t.covers.iter().any(|c| keys.contains(c))).collect::<Vec<_>>(),
+        "allocations": allocations,
+    })
+}
+
 fn keys(drafts: &[Draft]) -> (Vec<BodyKey>, Vec<PersonKey>) {
     let (mut bodies, mut persons) = (Vec::new(), Vec::new());
     for d in drafts {
@@ -340,6 +380,7 @@ proptest! {
                 .unwrap();
             members_seen += fast["members"].as_array().map_or(0, Vec::len);
             prop_assert_eq!(fast, body_questions(whole, body, at), "body {} at {} known at {:?}", body, at, known_at);
+            prop_assert_eq!(relations(whole, body, at), listings(whole, &drafts, body, at), "body {} at {}", body, at);
             let person = &persons[rng.random_range(0..persons.len())];
             let fast = index
                 .answer(known_at, |w| person_questions(w, person, at))
