@@ -95,6 +95,19 @@ pub fn done_with(ledger: Ledger) {
     }
 }
 
+/// Answer `q` through the topic index, as known at `known_at`: only the events of the topics it reads
+/// are folded, not the whole log. `q` may run more than once, so it only computes.
+pub fn ask_known_at<R>(
+    path: &Path,
+    known_at: Option<KnownAt>,
+    q: impl Fn(&World) -> R,
+) -> anyhow::Result<R> {
+    let ledger = Ledger::open(path)?;
+    let answer = open_index(&ledger)?.answer(known_at, q)?;
+    done_with(ledger);
+    Ok(answer)
+}
+
 /// The ledger's topic index, brought up to the head first if it lags (after an import, or for a
 /// ledger written before the index existed), with progress on a terminal.
 pub fn open_index(ledger: &Ledger) -> anyhow::Result<Index<'_>> {

@@ -151,26 +151,22 @@ impl<'a> Index<'a> {
         &self,
         relations: u64,
         covered: u64,
-        progress: impl FnMut(u64, u64),
+        mut progress: impl FnMut(u64, u64),
     ) -> Result<()> {
-        self.write_chunks(relations + 1, progress, |events, batch| {
-            let events: Vec<(u64, Event)> = events
-                .iter()
-                .filter(|(seq, _)| *seq <= covered)
-                .cloned()
-                .collect();
-            let added: HashMap<EventId, Vec<Topic>> = events
-                .iter()
-                .map(|(_, e)| {
-                    let topics = batch.topics.get(&e.id).into_iter().flatten();
-                    (e.id, topics.filter(|t| t.added_later()).cloned().collect())
-                })
-                .collect();
-            let mut writes = entry_writes(&events, &added);
-            if let Some((last, _)) = events.last() {
-                writes.push(mark_write(RELATIONS_COVER, *last));
+        self.in_chunks(relations + 1, |events, mut topics| {
+            // Events come in log order; those past `covered` are the ordinary catch-up's.
+            let events = &events[..events.partition_point(|(seq, _)| *seq <= covered)];
+            let Some((last, _)) = events.last() else {
+                return Ok(());
+            };
+            for list in topics.values_mut() {
+                list.retain(Topic::added_later);
             }
-            writes
+            let mut writes = entry_writes(events, &topics);
+            writes.push(mark_write(RELATIONS_COVER, *last));
+            self.ledger.write_derived(writes)?;
+            progress(*last, covered);
+            Ok(())
         })
     }
 

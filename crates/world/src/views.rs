@@ -1004,8 +1004,7 @@ impl World {
 
     /// Every allocation the body makes or receives, adjusted as at `at`, in key order.
     pub fn allocations_of(&self, body: &BodyKey, at: NaiveDate) -> Vec<AllocationView> {
-        let keys: BTreeSet<&AllocationKey> = self.body_allocations(body).collect();
-        keys.into_iter()
+        self.body_allocations(body)
             .filter_map(|a| self.allocation_at(a, at))
             .filter(|a| &a.funder == body || &a.recipient == body)
             .collect()
@@ -1013,8 +1012,7 @@ impl World {
 
     /// The bodies founded under the body (naming it as their parent) by `at`, in key order.
     pub fn children_at(&self, body: &BodyKey, at: NaiveDate) -> Vec<BodyView> {
-        let keys: BTreeSet<&BodyKey> = self.body_children(body).collect();
-        keys.into_iter()
+        self.body_children(body)
             .filter_map(|b| self.body_at(b, at))
             .filter(|b| b.parent.as_ref() == Some(body))
             .collect()

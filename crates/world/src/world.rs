@@ -198,17 +198,10 @@ pub fn topics_of(p: &Payload) -> Vec<Topic> {
         }
         Payload::FundingAllocated(x) => {
             topics.push(Topic::BodyAllocations(x.funder.clone()));
-            if x.recipient != x.funder {
-                topics.push(Topic::BodyAllocations(x.recipient.clone()));
-            }
+            topics.push(Topic::BodyAllocations(x.recipient.clone()));
         }
         Payload::TotalStated(x) => {
-            let covered: BTreeSet<&AllocationKey> = x.covers.iter().collect();
-            topics.extend(
-                covered
-                    .into_iter()
-                    .map(|a| Topic::AllocationTotals(a.clone())),
-            );
+            topics.extend(x.covers.iter().map(|a| Topic::AllocationTotals(a.clone())));
         }
         _ => {}
     }

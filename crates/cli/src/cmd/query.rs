@@ -5,14 +5,13 @@ use std::path::Path;
 use anyhow::bail;
 use chrono::NaiveDate;
 use minutebook_model::{BodyKey, FundKey, Period, PersonKey};
-use minutebook_store::Ledger;
 use minutebook_world::{World, snake, tor_diff};
 use serde_json::json;
 
 use crate::output::{
     Output, action_status, member_cells, opt, owner, row, table, table_with_evidence,
 };
-use crate::world::{When, done_with, open_index, read_world};
+use crate::world::{When, ask_known_at, read_world};
 
 fn open(path: &Path, when: &When) -> anyhow::Result<World> {
     read_world(path, when.known_at)
@@ -21,10 +20,7 @@ fn open(path: &Path, when: &When) -> anyhow::Result<World> {
 /// Ask through the topic index: only the events of the body, persons, meetings ... the question
 /// reads are folded, not the whole log. `q` may run more than once, so it only computes.
 fn ask<R>(path: &Path, when: &When, q: impl Fn(&World) -> R) -> anyhow::Result<R> {
-    let ledger = Ledger::open(path)?;
-    let answer = open_index(&ledger)?.answer(when.known_at, q)?;
-    done_with(ledger);
-    Ok(answer)
+    ask_known_at(path, when.known_at, q)
 }
 
 fn need_body(world: &World, body: &BodyKey, at: NaiveDate) -> anyhow::Result<()> {

@@ -4,11 +4,10 @@ use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use minutebook_model::BodyKey;
 use minutebook_review::{CSP_ENGLAND_PACK, Check, DEFAULT_PACK, Format, Pack, render, review};
-use minutebook_store::Ledger;
 use minutebook_world::KnownAt;
 
 use crate::output::Output;
-use crate::world::{done_with, open_index, parse_known_at};
+use crate::world::{ask_known_at, parse_known_at};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum ReviewFormat {
@@ -88,11 +87,9 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
     // Through the topic index: only the events of the topics the checks read are folded (the body,
     // its meetings, memberships, actions, allocations ...), not the whole log. A check that lists
     // every key (csp-england's scrutiny check reads every committee) makes `answer` replay it all.
-    let ledger = Ledger::open(path)?;
-    let report = open_index(&ledger)?.answer(args.known_at, |world| {
+    let report = ask_known_at(path, args.known_at, |world| {
         review(world, &args.body, args.from, args.to, &packs)
     })?;
-    done_with(ledger);
     let Some(report) = report else {
         bail!(
             "no body {} in the ledger (see `minutebook bodies --all`)",
