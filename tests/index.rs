@@ -137,3 +137,64 @@ fn a_lagging_index_catches_up_before_answering() {
     assert_eq!(answers(&demo.ledger), before);
     assert_eq!(demo.json(&["index", "check"])["sound"], true);
 }
+
+#[test]
+fn relation_entries_an_older_binary_left_out_are_reported_and_completed() {
+    let demo = Demo::new();
+    // As an index written before the relation topics: none of their entries, no mark for them.
+    {
+        let ledger = Ledger::open(&demo.ledger).unwrap();
+        let mut writes: Vec<DerivedWrite> = ledger
+            .derived_keys("relation", b"")
+            .map(|k| DerivedWrite {
+                name: "relation",
+                key: k.unwrap(),
+                value: None,
+            })
+            .collect();
+        assert!(!writes.is_empty(), "the demo has no relation entries");
+        writes.push(DerivedWrite {
+            name: "relations-covers",
+            key: Vec::new(),
+            value: None,
+        });
+        ledger.write_derived(writes).unwrap();
+    }
+    let status = demo.json(&["index", "status"]);
+    assert_eq!(status["covers"], status["head"]);
+    assert_eq!(status["membership_rows_cover"], status["head"]);
+    assert_eq!(status["relations_cover"], 0);
+    let text = String::from_utf8(
+        on(&demo.ledger)
+            .args(["index", "status"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap();
+    assert!(
+        text.contains("the entries of its relations cover no events: the next question"),
+        "{text}"
+    );
+    let check = String::from_utf8(
+        on(&demo.ledger)
+            .args(["index", "check"])
+            .assert()
+            .code(6)
+            .get_output()
+            .stderr
+            .clone(),
+    )
+    .unwrap();
+    assert!(
+        check.contains("(the entries of its relations cover no events: an older binary"),
+        "{check}"
+    );
+
+    demo.json(&["index", "update"]);
+    let status = demo.json(&["index", "status"]);
+    assert_eq!(status["relations_cover"], status["head"]);
+    assert_eq!(demo.json(&["index", "check"])["sound"], true);
+}

@@ -81,6 +81,28 @@ pub struct BatchTopics {
 pub struct Coverage {
     pub covers: u64,
     pub head: u64,
+    /// The last sequence the membership rows cover, and the entries of the topics added later:
+    /// behind `covers` for an index an older binary wrote to, or one whose rebuild was cut short
+    /// (0), until the next open writes the rest.
+    pub rows: u64,
+    pub relations: u64,
+}
+
+impl Coverage {
+    /// The parts of the index that lag its entries, as a person reads them (empty when none do).
+    pub fn lagging(&self) -> Vec<String> {
+        [
+            ("its membership rows", self.rows),
+            ("the entries of its relations", self.relations),
+        ]
+        .into_iter()
+        .filter(|(_, mark)| *mark < self.covers)
+        .map(|(part, mark)| match mark {
+            0 => format!("{part} cover no events"),
+            mark => format!("{part} cover events 1..{mark}"),
+        })
+        .collect()
+    }
 }
 
 impl<'a> Index<'a> {
@@ -118,9 +140,15 @@ impl<'a> Index<'a> {
     }
 
     pub fn coverage(&self) -> Result<Coverage> {
+        let rows = match mark(self.ledger, ROWS_COVER)? {
+            DROPPING => 0,
+            rows => rows,
+        };
         Ok(Coverage {
             covers: covers(self.ledger)?,
             head: self.ledger.head()?.seq,
+            rows,
+            relations: mark(self.ledger, RELATIONS_COVER)?,
         })
     }
 
@@ -274,7 +302,6 @@ impl<'a> Index<'a> {
             .count();
         Ok(IndexCheck {
             coverage: self.coverage()?,
-            rows_in_step: rows_in_step(self.ledger)?,
             pairs: pairs as u64,
             rows: (expected.len() - pairs) as u64,
             missing: missing.len() as u64,
@@ -464,10 +491,10 @@ impl<'a> Index<'a> {
 /// What [`Index::check`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IndexCheck {
+    /// How far entries, rows and relation entries reach: rows or relation entries behind the
+    /// entries (an older binary wrote to the index) are what the next open writes, and are
+    /// counted as missing here until then.
     pub coverage: Coverage,
-    /// Whether the membership rows cover what the entries cover (not so for an index written by a
-    /// binary without rows: the next open rebuilds it).
-    pub rows_in_step: bool,
     /// (topic, event) pairs the log calls for.
     pub pairs: u64,
     /// Membership rows, markers and homes the log calls for.
@@ -486,7 +513,7 @@ impl IndexCheck {
         self.missing == 0
             && self.extra == 0
             && self.coverage.covers == self.coverage.head
-            && self.rows_in_step
+            && self.coverage.lagging().is_empty()
     }
 }
 
@@ -778,12 +805,6 @@ fn entries_name(topic: &Topic) -> &'static str {
     } else {
         ENTRIES
     }
-}
-
-/// Whether the membership rows cover what the topic entries cover (not so for an index an older
-/// binary wrote, nor during a rebuild).
-fn rows_in_step(ledger: &Ledger) -> Result<bool> {
-    Ok(mark(ledger, ROWS_COVER)? == covers(ledger)?)
 }
 
 /// The rows' mark while [`drop_all`] runs: an open that finds it drops again.

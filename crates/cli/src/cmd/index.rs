@@ -49,11 +49,13 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
             if !check.sound() {
                 // One document in --json: the error, with what differs in its message.
                 let examples = check.examples.iter().take(5).cloned().collect::<Vec<_>>();
-                let older = match check.rows_in_step {
-                    true => "",
-                    false => {
-                        " (its membership rows lag its entries: written by an older binary, or a rebuild cut short; the next question or `index update` completes them)"
-                    }
+                let lagging = check.coverage.lagging();
+                let older = match lagging.is_empty() {
+                    true => String::new(),
+                    false => format!(
+                        " ({}: an older binary wrote to it, or a rebuild was cut short; the next question or `index update` completes them)",
+                        lagging.join(", ")
+                    ),
                 };
                 bail!(minutebook_store::StoreError::Integrity {
                     seq: check.coverage.covers,
@@ -100,8 +102,20 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
 
 fn print_coverage(c: Coverage, out: &Output) {
     if out.json {
-        out.json(&json!({ "covers": c.covers, "head": c.head }));
-    } else {
-        println!("the index covers events 1..{} of {}", c.covers, c.head);
+        out.json(&json!({
+            "covers": c.covers,
+            "head": c.head,
+            "membership_rows_cover": c.rows,
+            "relations_cover": c.relations,
+        }));
+        return;
+    }
+    println!("the index covers events 1..{} of {}", c.covers, c.head);
+    let lagging = c.lagging();
+    if !lagging.is_empty() {
+        println!(
+            "{}: the next question or `minutebook index update` writes the rest",
+            lagging.join("; ")
+        );
     }
 }
