@@ -82,8 +82,9 @@ pub struct Coverage {
     pub covers: u64,
     pub head: u64,
     /// The last sequence the membership rows cover, and the entries of the topics added later:
-    /// behind `covers` for an index an older binary wrote to, or one whose rebuild was cut short
-    /// (0), until the next open writes the rest.
+    /// behind `covers` for an index an older binary wrote to, or whose catching up was cut short,
+    /// until the next open writes the rest (rows read 0 while a rebuild is cut short, which the
+    /// next open does again).
     pub rows: u64,
     pub relations: u64,
 }

@@ -50,22 +50,25 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
                 // One document in --json: the error, with what differs in its message.
                 let examples = check.examples.iter().take(5).cloned().collect::<Vec<_>>();
                 let lagging = check.coverage.lagging();
-                let older = match lagging.is_empty() {
-                    true => String::new(),
-                    false => format!(
-                        " ({}: an older binary wrote to it, or a rebuild was cut short; the next question or `index update` completes them)",
-                        lagging.join(", ")
+                let (older, remedy) = match lagging.is_empty() {
+                    true => (String::new(), "`minutebook index rebuild` rewrites it"),
+                    false => (
+                        format!(
+                            " ({}: an older binary wrote to it, or catching up was cut short)",
+                            lagging.join("; ")
+                        ),
+                        "`minutebook index update` writes what lags (any question does too); if the check still fails after it, `minutebook index rebuild` rewrites the index",
                     ),
+                };
+                let examples = match examples.is_empty() {
+                    true => String::new(),
+                    false => format!(" (e.g. {})", examples.join(", ")),
                 };
                 bail!(minutebook_store::StoreError::Integrity {
                     seq: check.coverage.covers,
                     what: format!(
-                        "the topic index does not match the log{older}: it covers {} of {} events, {} (topic, event) pair(s), row(s) or home(s) missing, {} extra (e.g. {}); `minutebook index rebuild` rewrites it",
-                        check.coverage.covers,
-                        check.coverage.head,
-                        check.missing,
-                        check.extra,
-                        examples.join(", ")
+                        "the topic index does not match the log{older}: it covers {} of {} events, {} (topic, event) pair(s), row(s) or home(s) missing, {} extra{examples}; {remedy}",
+                        check.coverage.covers, check.coverage.head, check.missing, check.extra,
                     ),
                 });
             }
