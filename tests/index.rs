@@ -26,6 +26,18 @@ const QUESTIONS: &[&[&str]] = &[
     ],
 ];
 
+/// What `index check` writes to stderr when it finds the index unsound (exit code 6).
+fn failed_check(ledger: &std::path::Path) -> String {
+    let out = on(ledger)
+        .args(["index", "check"])
+        .assert()
+        .code(6)
+        .get_output()
+        .stderr
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
 fn answers(ledger: &std::path::Path) -> Vec<Value> {
     QUESTIONS.iter().map(|q| json(ledger, q)).collect()
 }
@@ -91,16 +103,7 @@ fn a_damaged_index_is_reported_and_rebuilt() {
             .contains("does not match the log"),
         "{check:#}"
     );
-    let text = String::from_utf8(
-        on(&demo.ledger)
-            .args(["index", "check"])
-            .assert()
-            .code(6)
-            .get_output()
-            .stderr
-            .clone(),
-    )
-    .unwrap();
+    let text = failed_check(&demo.ledger);
     assert!(text.contains("missing, 0 extra (e.g. B:lscsb #"), "{text}");
 
     demo.json(&["index", "rebuild"]);
@@ -178,23 +181,41 @@ fn relation_entries_an_older_binary_left_out_are_reported_and_completed() {
         text.contains("the entries of its relations cover no events: the next question"),
         "{text}"
     );
-    let check = String::from_utf8(
-        on(&demo.ledger)
-            .args(["index", "check"])
-            .assert()
-            .code(6)
-            .get_output()
-            .stderr
-            .clone(),
-    )
-    .unwrap();
+    let check = failed_check(&demo.ledger);
     assert!(
         check.contains("(the entries of its relations cover no events: an older binary"),
+        "{check}"
+    );
+    assert!(
+        check.contains("`minutebook index update` writes what lags"),
         "{check}"
     );
 
     demo.json(&["index", "update"]);
     let status = demo.json(&["index", "status"]);
     assert_eq!(status["relations_cover"], status["head"]);
+    assert_eq!(demo.json(&["index", "check"])["sound"], true);
+}
+
+#[test]
+fn a_mark_that_lags_alone_is_reported_without_examples() {
+    let demo = Demo::new();
+    // Every relation entry is there but their mark is not (a catch-up cut short before its mark).
+    {
+        let ledger = Ledger::open(&demo.ledger).unwrap();
+        ledger
+            .write_derived(vec![DerivedWrite {
+                name: "relations-covers",
+                key: Vec::new(),
+                value: None,
+            }])
+            .unwrap();
+    }
+    let check = failed_check(&demo.ledger);
+    assert!(
+        check.contains("pair(s), row(s) or home(s) missing, 0 extra; `minutebook index update`"),
+        "{check}"
+    );
+    demo.json(&["index", "update"]);
     assert_eq!(demo.json(&["index", "check"])["sound"], true);
 }
