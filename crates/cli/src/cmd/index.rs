@@ -25,7 +25,8 @@ pub struct Args {
 
 #[derive(clap::Subcommand)]
 enum What {
-    /// How far the index reaches, against the head of the log.
+    /// How far the index reaches, against the head of the log, and which of its parts (membership
+    /// rows, relation entries) lag its entries, as after an older binary wrote to it.
     Status,
     /// Recompute every (topic, event) pair, membership row and membership home from the log and
     /// compare with the index; exit code 6 if they differ.
