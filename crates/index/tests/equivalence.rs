@@ -211,6 +211,18 @@ fn funding_family(template: &Draft, parent: &BodyKey, rng: &mut TestRng) -> Vec<
         .collect()
 }
 
+/// The body's questions answered through the index, after asserting they equal the whole world's.
+fn through_index_as_whole(
+    index: &Index,
+    whole: &World,
+    body: &BodyKey,
+    at: NaiveDate,
+) -> serde_json::Value {
+    let fast = index.answer(None, |w| body_questions(w, body, at)).unwrap();
+    assert_eq!(fast, body_questions(whole, body, at), "{body} at {at}");
+    fast
+}
+
 /// Everything a body-level question can ask, as JSON, so two worlds compare in one assertion.
 fn body_questions(w: &World, body: &BodyKey, at: NaiveDate) -> serde_json::Value {
     json!({
@@ -476,8 +488,7 @@ fn an_interrupted_catch_up_resumes() {
     let mut members = 0;
     for (i, body) in bodies.iter().enumerate() {
         let at = NaiveDate::from_ymd_opt(2009 + i as i32, 6, 30).unwrap();
-        let fast = index.answer(None, |w| body_questions(w, body, at)).unwrap();
-        assert_eq!(fast, body_questions(&whole, body, at), "{body} at {at}");
+        let fast = through_index_as_whole(&index, &whole, body, at);
         members += fast["members"].as_array().unwrap().len();
     }
     assert!(
@@ -578,8 +589,7 @@ fn an_index_from_before_the_relation_topics_catches_them_up() {
     let mut actions = 0;
     for body in &bodies {
         for at in [2007, 2009, 2011].map(|y| NaiveDate::from_ymd_opt(y, 12, 31).unwrap()) {
-            let fast = index.answer(None, |w| body_questions(w, body, at)).unwrap();
-            assert_eq!(fast, body_questions(&whole, body, at), "{body} at {at}");
+            let fast = through_index_as_whole(&index, &whole, body, at);
             actions += fast["actions"].as_array().unwrap().len();
         }
     }
