@@ -77,14 +77,10 @@ pub fn read_world(path: &Path, known_at: Option<KnownAt>) -> anyhow::Result<Worl
 /// reopen sled (default [`RESNAPSHOT_AFTER`], 64 MiB; 0: after any write). The durability test sets
 /// it to 0 to trace that path with a small ledger.
 pub fn done_with(ledger: Ledger) {
-    let threshold = match std::env::var("MINUTEBOOK_RESNAPSHOT_AFTER") {
-        Err(_) => RESNAPSHOT_AFTER,
-        Ok(value) => value.trim().parse().unwrap_or_else(|_| {
-            eprintln!(
-                "minutebook: warning: MINUTEBOOK_RESNAPSHOT_AFTER={value:?} is not a number of bytes; using {RESNAPSHOT_AFTER}"
-            );
-            RESNAPSHOT_AFTER
-        }),
+    // The setting is read only after a write: a query has no business warning about it.
+    let threshold = match ledger.written() {
+        0 => 0,
+        _ => resnapshot_after(),
     };
     if ledger.written() <= threshold {
         std::mem::forget(ledger);
@@ -94,6 +90,19 @@ pub fn done_with(ledger: Ledger) {
         eprintln!(
             "minutebook: warning: closing the ledger: {e:#} (what was written is durable; the next command may take longer to open)"
         );
+    }
+}
+
+/// `MINUTEBOOK_RESNAPSHOT_AFTER`, or [`RESNAPSHOT_AFTER`] when it is unset or not a number.
+fn resnapshot_after() -> u64 {
+    match std::env::var("MINUTEBOOK_RESNAPSHOT_AFTER") {
+        Err(_) => RESNAPSHOT_AFTER,
+        Ok(value) => value.trim().parse().unwrap_or_else(|_| {
+            eprintln!(
+                "minutebook: warning: MINUTEBOOK_RESNAPSHOT_AFTER={value:?} is not a number of bytes; using {RESNAPSHOT_AFTER}"
+            );
+            RESNAPSHOT_AFTER
+        }),
     }
 }
 

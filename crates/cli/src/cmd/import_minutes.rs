@@ -164,6 +164,7 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
     if args.append {
         let ledger = ledger.expect("opened for --append");
         let report = append_checked(&ledger, import.drafts, None)?;
+        crate::world::done_with(ledger);
         match summary {
             // One JSON document on standard output, so scripts can parse it.
             Some(mut body) => {

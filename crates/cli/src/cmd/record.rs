@@ -428,6 +428,7 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
         .copied()
         .expect("one event");
     let stored = ledger.get(seq)?.expect("just appended");
+    crate::world::done_with(ledger);
     let event: Value = serde_json::from_slice(&stored.bytes)?;
     if out.json {
         out.json(
