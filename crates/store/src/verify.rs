@@ -41,29 +41,37 @@ impl ChainChecker {
     /// Check the next event's bytes; returns its chain hash and id, or what is wrong with it.
     pub(crate) fn next(&mut self, bytes: &[u8]) -> Result<(Hash, EventId), String> {
         let event = Self::parse(bytes)?;
-        self.accept(&event, bytes)
+        self.accept(&event, leaf_hash(bytes))
     }
 
-    /// The first check of an event, the one that needs nothing before it: it parses. Separate so
-    /// that `verify` can parse on one thread while another checks the chain.
-    pub(crate) fn parse(bytes: &[u8]) -> Result<Event, String> {
-        Event::from_slice(bytes).map_err(|r| {
+    /// The checks of an event that need nothing before it: it parses, and its bytes are its
+    /// canonical form. Separate so that `verify` can run them on the threads that read the log,
+    /// while one thread checks each event against those before it; the event is freed where it
+    /// was parsed (a free on another thread is dear), and only its envelope goes on.
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Envelope, String> {
+        let event = Event::from_slice(bytes).map_err(|r| {
             format!(
                 "the event does not parse: {}",
                 r.to_string().trim_start_matches("event: ")
             )
-        })
-    }
-
-    /// The rest of [`ChainChecker::next`] for an event [`ChainChecker::parse`] accepted.
-    pub(crate) fn accept(
-        &mut self,
-        event: &Event,
-        bytes: &[u8],
-    ) -> Result<(Hash, EventId), String> {
+        })?;
         if event.canonical_bytes() != bytes {
             return Err("the event's bytes are not in canonical form".into());
         }
+        Ok(Envelope {
+            id: event.id,
+            supersedes: event.supersedes,
+            recorded_at: event.recorded_at,
+        })
+    }
+
+    /// The rest of [`ChainChecker::next`] for an event [`ChainChecker::parse`] accepted, whose
+    /// bytes have the leaf hash `leaf`.
+    pub(crate) fn accept(
+        &mut self,
+        event: &Envelope,
+        leaf: Hash,
+    ) -> Result<(Hash, EventId), String> {
         if !self.seen.insert(event.id) {
             return Err(format!("event id {} appears earlier in the log", event.id));
         }
@@ -86,7 +94,7 @@ impl ChainChecker {
             ));
         }
         self.last_recorded_at = Some(event.recorded_at);
-        Ok((self.link(leaf_hash(bytes)), event.id))
+        Ok((self.link(leaf), event.id))
     }
 
     /// Chain the next event onto the tip by its leaf hash alone, checking nothing about the event:
@@ -99,6 +107,13 @@ impl ChainChecker {
         };
         hash
     }
+}
+
+/// What checking an event against the events before it reads of it.
+pub(crate) struct Envelope {
+    id: EventId,
+    supersedes: Vec<EventId>,
+    recorded_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// How much `verify` checks.
@@ -127,9 +142,8 @@ impl Ledger {
     pub fn verify_to(&self, expect: Option<Checkpoint>, depth: Depth) -> Result<VerifyReport> {
         let head = self.head()?;
         let mut scan = Scan::default();
-        let log = self.scan_log(head, expect, depth, &mut scan);
         if depth == Depth::Chain {
-            log?;
+            self.scan_log(head, expect, depth, &mut scan)?;
             return Ok(VerifyReport {
                 events: head.seq,
                 bytes: scan.bytes,
@@ -137,10 +151,20 @@ impl Ledger {
             });
         }
         // The id index is read in its own order, once, rather than looked up event by event: at
-        // national scale those lookups were random reads of a tree larger than the cache. Its first
-        // fault still counts by sequence against the log's.
-        let unpointed = self.first_unpointed(&scan)?;
-        match (log, unpointed) {
+        // national scale those lookups were random reads of a tree larger than the cache. It is
+        // read on a thread of its own while the log is scanned (reading it after the scan took a
+        // quarter of a full verify at 1M, on one core). Its first fault still counts by sequence
+        // against the log's.
+        let (log, index) = std::thread::scope(|scope| {
+            let index = scope.spawn(|| self.id_entries());
+            let log = self.scan_log(head, expect, depth, &mut scan);
+            (
+                log,
+                index.join().expect("reading the id index does not panic"),
+            )
+        });
+        let index = index?;
+        match (log, first_unpointed(&scan, &index.places)) {
             (Err(StoreError::Integrity { seq, what }), Some(u)) if seq < u => {
                 return Err(StoreError::Integrity { seq, what });
             }
@@ -155,11 +179,13 @@ impl Ledger {
             }
             (log, None) => log?,
         }
-        let entries = self.ids.len() as u64;
-        if entries != head.seq {
+        if index.entries != head.seq {
             return Err(StoreError::Integrity {
                 seq: head.seq,
-                what: format!("the id index holds {entries} ids for {} events", head.seq),
+                what: format!(
+                    "the id index holds {} ids for {} events",
+                    index.entries, head.seq
+                ),
             });
         }
         Ok(VerifyReport {
@@ -169,13 +195,29 @@ impl Ledger {
         })
     }
 
+    /// Every entry of the id index, as far as it decodes.
+    fn id_entries(&self) -> Result<IdEntries> {
+        let mut index = IdEntries::default();
+        for entry in self.ids.iter() {
+            let (key, value) = entry?;
+            index.entries += 1;
+            if let (Ok(id), Some((seq, block))) =
+                (<[u8; 16]>::try_from(&key[..]), block::decode_place(&value))
+            {
+                index.places.push(Place { id, seq, block });
+            }
+        }
+        Ok(index)
+    }
+
     /// Check every stored event up to the head, in order, recording what the id index must say.
     /// [`READERS`] threads read, inflate and (to [`Depth::Full`]) parse alternate spans of the log
-    /// ahead of this one, which takes the spans in turn and checks them against the events before
-    /// them and recomputes the chain. Reading is most of the work when nothing is parsed, so the
-    /// hashing stays on this thread. The spans are ranges of keys that together are exactly the
-    /// keys up to the head's, so this thread sees every stored block, in key order, as one scan
-    /// would show it.
+    /// ahead of this one, checking what needs no event before it (each event parses and is in
+    /// canonical form). This thread takes the spans in turn, checks them against the events
+    /// before them and recomputes the chain. Reading is most of the work when nothing is parsed,
+    /// so the hashing stays on this thread (on the readers it made `--chain-only` slower). The
+    /// spans are ranges of keys that together are exactly the keys up to the head's, so this
+    /// thread sees every stored block, in key order, as one scan would show it.
     fn scan_log(
         &self,
         head: Checkpoint,
@@ -296,16 +338,17 @@ impl Ledger {
                         record.seq
                     )));
                 }
+                let leaf = leaf_hash(record.bytes);
                 let (hash, id) = match depth {
                     Depth::Full => {
                         let event = events
                             .next()
                             .expect("the reader parsed every record up to the head")
                             .map_err(integrity)?;
-                        let (hash, id) = checker.accept(&event, record.bytes).map_err(integrity)?;
+                        let (hash, id) = checker.accept(&event, leaf).map_err(integrity)?;
                         (hash, Some(id))
                     }
-                    Depth::Chain => (checker.link(leaf_hash(record.bytes)), None),
+                    Depth::Chain => (checker.link(leaf), None),
                 };
                 if record.chain != hash {
                     return Err(integrity(
@@ -350,31 +393,6 @@ impl Ledger {
         }
         Ok(())
     }
-
-    /// The first sequence of the scanned events whose id entry is missing or points elsewhere
-    /// (another sequence or block). Entries for events not scanned are left to the count.
-    fn first_unpointed(&self, scan: &Scan) -> Result<Option<u64>> {
-        let mut pointed = vec![false; scan.ids.len()];
-        for entry in self.ids.iter() {
-            let (key, value) = entry?;
-            let Some((seq, block)) = block::decode_place(&value) else {
-                continue;
-            };
-            let Some(at) = (seq as usize)
-                .checked_sub(1)
-                .filter(|&i| i < scan.ids.len())
-            else {
-                continue;
-            };
-            // The scan starts a block at sequence 1, so some block holds every scanned sequence.
-            let (_, holder) =
-                scan.blocks[scan.blocks.partition_point(|&(first, _)| first <= seq) - 1];
-            if scan.ids[at].0.as_bytes()[..] == key[..] && block == holder {
-                pointed[at] = true;
-            }
-        }
-        Ok(pointed.iter().position(|p| !p).map(|i| i as u64 + 1))
-    }
 }
 
 /// Threads reading the log for [`Ledger::verify`], beside the one checking it.
@@ -382,12 +400,49 @@ const READERS: u64 = 2;
 /// Sequence numbers of block keys a reader reads at a time: about 340 blocks.
 const SPAN: u64 = 1024;
 
-/// A block as read, with its events up to the head parsed (as far as the block's records parse;
-/// none to [`Depth::Chain`]).
+/// A block as read, with its events up to the head parsed and checked for canonical form (as far
+/// as the block's records parse; none to [`Depth::Chain`]).
 struct ParsedBlock {
     key: u64,
     value: BlockBytes,
-    events: Vec<Result<Event, String>>,
+    events: Vec<Result<Envelope, String>>,
+}
+
+/// The first sequence of the scanned events whose id entry is missing or points elsewhere (another
+/// sequence or block). Entries for events not scanned are left to the count.
+fn first_unpointed(scan: &Scan, places: &[Place]) -> Option<u64> {
+    let mut pointed = vec![false; scan.ids.len()];
+    for place in places {
+        let Some(at) = (place.seq as usize)
+            .checked_sub(1)
+            .filter(|&i| i < scan.ids.len())
+        else {
+            continue;
+        };
+        // The scan starts a block at sequence 1, so some block holds every scanned sequence.
+        let (_, holder) = scan.blocks[scan
+            .blocks
+            .partition_point(|&(first, _)| first <= place.seq)
+            - 1];
+        if *scan.ids[at].0.as_bytes() == place.id && place.block == holder {
+            pointed[at] = true;
+        }
+    }
+    pointed.iter().position(|p| !p).map(|i| i as u64 + 1)
+}
+
+/// The id index as read: how many entries it holds, and where those that decode point.
+#[derive(Default)]
+struct IdEntries {
+    entries: u64,
+    places: Vec<Place>,
+}
+
+/// One id entry: the id (its key) and the event's sequence and block (its value).
+struct Place {
+    id: [u8; 16],
+    seq: u64,
+    block: u64,
 }
 
 /// What a scan of the log found that the id index must agree with.
