@@ -240,7 +240,7 @@ printf '| bytes on disk per event vs the JSON Lines export | %.0f | %.0f | %.2f 
 printf '| bytes on disk per event vs raw sled; vs eventsourcing SQLite | %.0f | %.0f; %.0f | %.2f; %.2f | |\n' \
   "$(calc "$DISK / $EVENTS")" "$(calc "$SLED_DISK / $EVENTS")" "$ES_DISK_PER_EVENT" "$(calc "$DISK / $SLED_DISK")" "$(calc "$DISK / $EVENTS / $ES_DISK_PER_EVENT")"
 printf '\nratio = minutebook ÷ peer for rates (below 1: minutebook is slower); "× the time" = minutebook time ÷ peer time.\n'
-printf 'Bytes on disk are measured after the bulk import and the %d single CLI appends.\n' "$SINGLE"
+printf 'Bytes on disk are measured after the bulk import, the %d single CLI appends and the %d in-process ones (the export, taken before the in-process appends, holds %d events fewer: the ratio to it is high by that share).\n' "$SINGLE" "$INPROC" "$INPROC"
 printf 'The eventsourcing peer ran on %d events (the first %d of the export when the run is larger).\n' "$ES_EVENTS" "$PEER_MAX_EVENTS"
 printf 'Versions: sled 0.34.7, eventsourcing %s, SQLite %s (PRAGMA synchronous=%s, WAL), %s, %s.\n' \
   "$ES_VERSION" "$SQLITE_VERSION" "$ES_SYNC" "$OPENSSL_VERSION" "$(sha256sum --version | sed -n 1p)"
