@@ -67,6 +67,7 @@ impl Ledger {
         let mut reader = ExportReader::new(input);
         let mut packer = Packer::default();
         let mut ids = sled::Batch::default();
+        let mut id_bytes = 0;
         let mut pending = 0;
         let mut tail = None;
         // Dictionaries are trained from the latest lines as the import passes the sizes a ledger
@@ -90,17 +91,21 @@ impl Ledger {
                 trained = true;
             }
             let block = packer.push(line.seq, &line.chain, &line.event);
-            ids.insert(line.id.0.as_bytes(), &block::encode_place(line.seq, block));
+            let place = block::encode_place(line.seq, block);
+            id_bytes += (line.id.0.as_bytes().len() + place.len()) as u64;
+            ids.insert(line.id.0.as_bytes(), &place);
             tail = Some(block);
             pending += 1;
             if pending >= IMPORT_CHUNK && trained {
                 self.write_blocks(packer.take_full())?;
                 self.ids.apply_batch(std::mem::take(&mut ids))?;
+                self.wrote(std::mem::take(&mut id_bytes));
                 pending = 0;
             }
         }
         self.write_blocks(packer.finish())?;
         self.ids.apply_batch(ids)?;
+        self.wrote(id_bytes);
         let head = reader.checker.tip();
         // Flush the events before the head that commits them, then the head and the tail together.
         self.flush()?;

@@ -49,7 +49,7 @@ pub struct Ledger {
     _lock: File,
     /// What this process has already fsynced, so a flush syncs only what changed.
     synced: std::sync::Mutex<Synced>,
-    /// About how many bytes this handle has written (events, blocks, derived entries).
+    /// About how many bytes this handle has written (blocks, id and derived entries, removed keys).
     written: AtomicU64,
     /// The dictionaries blocks are compressed against; replaced when one is trained or discarded.
     codec: std::sync::RwLock<Codec>,
@@ -287,20 +287,27 @@ impl Ledger {
         if uncommitted {
             // The id entries go first and durably: the stale blocks are what makes the next open
             // clean up again, so they are removed only once nothing else is left to do.
+            let mut removed = 0;
             for entry in self.ids.iter() {
                 let (id, place) = entry?;
                 if block::decode_place(&place).is_some_and(|(seq, _)| seq > head) {
+                    removed += id.len() as u64;
                     self.ids.remove(id)?;
                 }
             }
             self.flush()?;
             if let Some((key, kept)) = straddling {
                 // Stored as it is: a block is readable whatever dictionaries the ledger keeps.
+                self.wrote(kept.len() as u64);
                 self.log.insert(encode_seq(key), kept)?;
             }
             for key in stale {
+                removed += key.len() as u64;
                 self.log.remove(key)?;
             }
+            // A removal is written to sled's log like an insert, and counts towards the fresh
+            // snapshot `close` lets sled write.
+            self.wrote(removed);
         }
         // An import that died before writing its head leaves its dictionaries; nothing committed
         // can need them. (Only an import trains from events it has not committed, and only into an
@@ -364,8 +371,10 @@ impl Ledger {
             }
             self.write_blocks(packer.finish())?;
             let mut batch = sled::Batch::default();
+            let mut id_bytes = 0;
             for entry in self.ids.iter() {
                 let (id, value) = entry?;
+                id_bytes += (id.len() + 16) as u64;
                 // An upgrade started again finds some entries already rewritten: both start with the
                 // seq. One that does not is left as it is, for `verify` to report.
                 let Some(seq) = value.get(..8).map(decode_seq) else {
@@ -378,6 +387,7 @@ impl Ledger {
                 }
             }
             self.ids.apply_batch(batch)?;
+            self.wrote(id_bytes);
             self.flush()?;
         }
         self.db.drop_tree("events")?;
@@ -390,7 +400,7 @@ impl Ledger {
         if blocks.is_empty() {
             return Ok(());
         }
-        let bytes = blocks.iter().map(|(_, b)| b.len() as u64).sum();
+        let bytes = blocks.iter().map(|(_, b)| (8 + b.len()) as u64).sum();
         self.ensure_room(bytes)?;
         let codec = self.codec();
         let mut batch = sled::Batch::default();
@@ -869,11 +879,12 @@ impl Ledger {
         Ok(report)
     }
 
-    fn wrote(&self, bytes: u64) {
+    pub(crate) fn wrote(&self, bytes: u64) {
         self.written.fetch_add(bytes, Ordering::Relaxed);
     }
 
-    /// About how many bytes of data this handle has written: events, blocks, index entries.
+    /// About how many bytes of data this handle has written: blocks, id and index entries, the keys
+    /// it removed.
     pub fn written(&self) -> u64 {
         self.written.load(Ordering::Relaxed)
     }

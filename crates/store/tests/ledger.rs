@@ -217,6 +217,44 @@ fn export_then_import_gives_the_same_head_and_bytes() {
     copy.append(drafts(&[person("d", None)]), Some(3)).unwrap();
 }
 
+/// Bytes of keys and values a raw tree holds.
+fn tree_bytes(ledger: &Ledger, name: &str) -> u64 {
+    ledger
+        .tamper_tree(name)
+        .iter()
+        .map(|kv| kv.map(|(k, v)| (k.len() + v.len()) as u64).unwrap())
+        .sum()
+}
+
+#[test]
+fn what_an_import_and_its_clean_up_write_is_counted() {
+    // `written` decides whether closing lets sled write a fresh snapshot, which keeps the next open
+    // fast: an import's id entries, and the removals that clear an import cut off, count too.
+    let (dir, ledger) = fresh();
+    ledger
+        .append(
+            drafts(&[person("a", None), person("b", None), person("c", None)]),
+            None,
+        )
+        .unwrap();
+    let mut export = Vec::new();
+    ledger.export(&mut export).unwrap();
+    let path = dir.path().join("copy");
+    let copy = Ledger::init(&path).unwrap();
+    copy.import(&export[..]).unwrap();
+    let stored = tree_bytes(&copy, "log") + tree_bytes(&copy, "ids");
+    assert!(copy.written() >= stored, "{} < {stored}", copy.written());
+
+    // An import that died before its head: the next open removes its blocks and id entries.
+    copy.tamper_tree("meta").remove("head").unwrap();
+    copy.flush().unwrap();
+    drop(copy);
+    let reopened = Ledger::open(&path).unwrap();
+    assert_eq!(reopened.head().unwrap().seq, 0);
+    assert_eq!(tree_bytes(&reopened, "ids"), 0);
+    assert!(reopened.written() >= 3 * 16, "{}", reopened.written());
+}
+
 #[test]
 fn import_rejects_reordered_lines_and_keeps_the_ledger_empty() {
     let (dir, ledger) = fresh();
