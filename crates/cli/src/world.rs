@@ -50,18 +50,9 @@ impl When {
     }
 }
 
-/// Fold the whole log into a world (for listings over every key, reviews and streams of batches).
+/// Fold the whole log into a world (for the demo and streams of checked batches).
 pub fn load_world(ledger: &Ledger, known_at: Option<KnownAt>) -> anyhow::Result<World> {
     Ok(minutebook_index::replay(ledger, known_at)?)
-}
-
-/// Open the ledger, fold the whole log into a world and let the ledger go (see [`done_with`]):
-/// for read-only commands that need every key, once per process.
-pub fn read_world(path: &Path, known_at: Option<KnownAt>) -> anyhow::Result<World> {
-    let ledger = Ledger::open(path)?;
-    let world = load_world(&ledger, known_at)?;
-    done_with(ledger);
-    Ok(world)
 }
 
 /// End a command's use of the ledger, as the process is about to end. A ledger this process wrote

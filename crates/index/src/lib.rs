@@ -7,7 +7,8 @@
 //! follows the size of a body's history, not of the ledger. The answer is the whole world's answer:
 //! a partial world records every topic a question reached for and did not hold, those are loaded,
 //! and the question is asked again until nothing is missed. A listing over every key (all bodies,
-//! all actions) reaches for [`Topic::Everything`] and is answered by a full replay.
+//! every allocation) reaches for [`Topic::Every`] of its kind, whose events are those of every
+//! entity topic of that kind, read with one prefix scan.
 //!
 //! A body's memberships, the largest relation a question reads, are also kept as rows holding
 //! copies of their events (`members`), so they are read with one scan of adjacent keys rather than
@@ -419,15 +420,21 @@ impl<'a> Index<'a> {
         writes
     }
 
-    /// Sequence numbers of the events listed for `topic`, up to `limit`, in order.
+    /// Sequence numbers of the events listed for `topic`, up to `limit`: in order for one topic;
+    /// for [`Topic::Every`], those of each of its topics in turn, in key order.
     pub fn seqs(&self, topic: &Topic, limit: u64) -> Result<Vec<u64>> {
+        // What follows the prefix: the first seq, or for a listing a whole key and the first seq.
+        let rest_fits = |n: usize| match topic {
+            Topic::Every(_) => n > 8,
+            _ => n == 8,
+        };
         let mut seqs = Vec::new();
         for entry in self
             .ledger
             .derived_entries(entries_name(topic), &topic.index_key())
         {
             let (key, value) = entry?;
-            if key.len() != 8 {
+            if !rest_fits(key.len()) {
                 return Err(IndexError::Malformed { key });
             }
             seqs.extend(entry_seqs(&key, &value)?.filter(|&seq| seq <= limit));
@@ -446,9 +453,6 @@ impl<'a> Index<'a> {
             let missed = world.take_missed();
             if missed.is_empty() {
                 return Ok(answer);
-            }
-            if missed.contains(&Topic::Everything) {
-                return Ok(ask(&loader.whole_world()?));
             }
             let loaded = loader.load(&missed)?;
             for (seq, event) in loaded.events {
@@ -478,9 +482,6 @@ impl<'a> Index<'a> {
             let missed = world.take_missed();
             if missed.is_empty() {
                 return Ok(rejections);
-            }
-            if missed.contains(&Topic::Everything) {
-                return Ok(loader.whole_world()?.check_batch(events, &already_stored));
             }
             let now = loader.load(&missed)?;
             loaded.extend(now.events);
@@ -674,14 +675,11 @@ impl<'i, 'a> Loader<'i, 'a> {
         }
         Ok(Loaded { events, held })
     }
-
-    fn whole_world(&self) -> Result<World> {
-        replay(self.index.ledger, self.known_at)
-    }
 }
 
 /// Fold the whole log (as known at `known_at`) into a world: the reference every index answer must
-/// equal, and the way to answer listings over every key. Decoding JSON is most of a replay's work and
+/// equal, and the world of a command that reads everything (the demo, a stream of checked batches).
+/// Decoding JSON is most of a replay's work and
 /// folding is in log order, so `READERS` threads read and decode alternate chunks of the log while
 /// this one folds the chunks as they come, in turn.
 pub fn replay(ledger: &Ledger, known_at: Option<KnownAt>) -> Result<World> {

@@ -199,6 +199,26 @@ fn funding_family(template: &Draft, parent: &BodyKey, rng: &mut TestRng) -> Vec<
             description: Text::new("Report back on the funding").unwrap(),
             due: Some(Due::Date(on + chrono::Duration::days(90))),
         }),
+        // The child is a committee: a meeting of it that scrutinises the parent, for csp-england's
+        // scrutiny check, which looks for every committee.
+        Payload::MeetingHeld(MeetingHeld {
+            meeting: MeetingKey::new(format!("{child}-m1")).unwrap(),
+            body: child.clone(),
+            time: None,
+            venue: None,
+            present: vec![],
+            apologies: vec![],
+            in_attendance: vec![],
+        }),
+        Payload::ResolutionPassed(ResolutionPassed {
+            resolution: ResolutionKey::new(format!("{child}-m1-r1")).unwrap(),
+            meeting: MeetingKey::new(format!("{child}-m1")).unwrap(),
+            minute: Name::new("1").unwrap(),
+            item: Name::new(format!("Scrutiny of {parent}")).unwrap(),
+            verb: Verb::Noted,
+            text: None,
+            parts: vec![],
+        }),
     ];
     payloads
         .into_iter()
@@ -255,6 +275,50 @@ fn review_of(w: &World, body: &BodyKey, at: NaiveDate) -> serde_json::Value {
         r.remove("events_read");
     }
     report
+}
+
+/// The listings over every key of a kind, and a csp-england review of the body (its scrutiny check
+/// looks for every committee), without `events_read`.
+fn listing_questions(w: &World, body: &BodyKey, at: NaiveDate) -> serde_json::Value {
+    let packs = [
+        minutebook_review::Pack::parse(minutebook_review::DEFAULT_PACK, "default").unwrap(),
+        minutebook_review::Pack::parse(minutebook_review::CSP_ENGLAND_PACK, "csp-england").unwrap(),
+    ];
+    let mut review = serde_json::to_value(minutebook_review::review(
+        w,
+        body,
+        at - chrono::Duration::days(3 * 365),
+        at,
+        &packs,
+    ))
+    .unwrap();
+    if let Some(r) = review.as_object_mut() {
+        r.remove("events_read");
+    }
+    json!({
+        "bodies": w.bodies_at(at),
+        "persons": w.persons(Some(at)),
+        "allocations": w.allocations(at),
+        "totals": w.totals(at),
+        "review": review,
+    })
+}
+
+/// How many of the scrutiny checks in `listings` found a scrutiny meeting.
+fn found_scrutiny(listings: &serde_json::Value) -> usize {
+    fn strings<'v>(v: &'v serde_json::Value, out: &mut Vec<&'v str>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s),
+            serde_json::Value::Array(a) => a.iter().for_each(|v| strings(v, out)),
+            serde_json::Value::Object(o) => o.values().for_each(|v| strings(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    strings(&listings["review"], &mut all);
+    all.iter()
+        .filter(|s| s.ends_with("scrutiny meeting(s) found") && !s.starts_with("0 "))
+        .count()
 }
 
 fn person_questions(w: &World, person: &PersonKey, at: NaiveDate) -> serde_json::Value {
@@ -375,6 +439,7 @@ proptest! {
         let span = (last - first).num_days();
         let mut worlds: HashMap<Option<KnownAt>, World> = HashMap::new();
         let mut members_seen = 0;
+        let mut scrutiny_seen = 0;
         for _ in 0..12 {
             // As known at a sequence number, at a batch's record time, or now.
             let known_at = match rng.random_range(0..3) {
@@ -393,6 +458,11 @@ proptest! {
             members_seen += fast["members"].as_array().map_or(0, Vec::len);
             prop_assert_eq!(fast, body_questions(whole, body, at), "body {} at {} known at {:?}", body, at, known_at);
             prop_assert_eq!(relations(whole, body, at), listings(whole, &drafts, body, at), "body {} at {}", body, at);
+            let fast = index
+                .answer(known_at, |w| listing_questions(w, body, at))
+                .unwrap();
+            scrutiny_seen += found_scrutiny(&fast);
+            prop_assert_eq!(fast, listing_questions(whole, body, at), "listings at {} known at {:?}", at, known_at);
             let person = &persons[rng.random_range(0..persons.len())];
             let fast = index
                 .answer(known_at, |w| person_questions(w, person, at))
@@ -416,6 +486,7 @@ proptest! {
             prop_assert_eq!(fast, body_questions(whole, &body, at), "body {} at {}", body, at);
         }
         prop_assert!(members_seen > 0, "no question found a member: the comparison proves nothing");
+        prop_assert!(scrutiny_seen > 0, "no review found a committee's scrutiny: the listing of committees was never compared");
 
         // Domain checks of a batch against the ledger as it is now.
         let mut rejected = 0;

@@ -23,4 +23,4 @@ mod world;
 pub use check::{DomainRejection, Violation};
 pub use diff::{ClauseDiff, TorDiff, tor_diff};
 pub use views::*;
-pub use world::{Entity, Evidence, KnownAt, Topic, World, topics_of};
+pub use world::{Entity, Evidence, KnownAt, Listed, Topic, World, topics_of};

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use minutebook_model::*;
 use serde::Serialize;
 
-use crate::world::{Entity, Evidence, Fact, World};
+use crate::world::{Entity, Evidence, Fact, Listed, World};
 
 /// How a body stopped existing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -351,7 +351,7 @@ impl World {
 
     /// Every body founded by `at`, ended or not.
     pub fn bodies_at(&self, at: NaiveDate) -> Vec<BodyView> {
-        self.live_keys(|e| {
+        self.live_keys(Listed::Body, |e| {
             if let Entity::Body(b) = e {
                 Some(b)
             } else {
@@ -364,7 +364,7 @@ impl World {
 
     /// Every person registered by `at` (all of them when `None`), in key order.
     pub fn persons(&self, at: Option<NaiveDate>) -> Vec<PersonView> {
-        self.live_keys(|e| {
+        self.live_keys(Listed::Person, |e| {
             if let Entity::Person(p) = e {
                 Some(p)
             } else {
@@ -1020,7 +1020,7 @@ impl World {
 
     /// Every allocation known, adjusted as at `at`.
     pub fn allocations(&self, at: NaiveDate) -> Vec<AllocationView> {
-        self.live_keys(|e| {
+        self.live_keys(Listed::Allocation, |e| {
             if let Entity::Allocation(a) = e {
                 Some(a)
             } else {
@@ -1033,7 +1033,7 @@ impl World {
 
     /// Every stated total, reconciled against the allocations it covers (adjusted as at `at`).
     pub fn totals(&self, at: NaiveDate) -> Vec<TotalView> {
-        self.live_keys(|e| {
+        self.live_keys(Listed::Total, |e| {
             if let Entity::Total(t) = e {
                 Some(t)
             } else {

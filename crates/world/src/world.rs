@@ -106,8 +106,32 @@ pub(crate) fn entities(p: &Payload) -> Vec<Entity> {
     }
 }
 
+/// The kinds of entity a question can list every key of (`bodies`, `persons`, every allocation or
+/// stated total).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Listed {
+    Body,
+    Person,
+    Allocation,
+    Total,
+}
+
+impl Entity {
+    /// The listing this entity appears in, if its kind has one.
+    fn listed(&self) -> Option<Listed> {
+        match self {
+            Entity::Body(_) => Some(Listed::Body),
+            Entity::Person(_) => Some(Listed::Person),
+            Entity::Allocation(_) => Some(Listed::Allocation),
+            Entity::Total(_) => Some(Listed::Total),
+            _ => None,
+        }
+    }
+}
+
 /// One part of the world a question can read, and so the unit a persistent index keeps: the facts of
-/// one entity, one of the relations the world indexes (a body's memberships, ...), or everything.
+/// one entity, one of the relations the world indexes (a body's memberships, ...), or the facts of
+/// every entity of a kind.
 ///
 /// A world folded from every event a topic's index lists (see [`topics_of`]) answers exactly as the
 /// whole world does for that topic; [`World::partial`] builds such worlds and records which topics a
@@ -129,13 +153,16 @@ pub enum Topic {
     BodyAllocations(BodyKey),
     /// Stated totals covering an allocation.
     AllocationTotals(AllocationKey),
-    /// A listing over every key of a kind (`bodies`, `persons`, every allocation): no index narrows it.
-    Everything,
+    /// The facts of every entity of a kind, for a listing over every key (`bodies`, `persons`, every
+    /// allocation): the union of their [`Topic::Entity`] topics. A world holding it holds each of
+    /// those.
+    Every(Listed),
 }
 
 impl Topic {
-    /// A byte string naming the topic, unique and prefix-free (keys never contain NUL), for use as
-    /// the prefix of index keys.
+    /// A byte string naming the topic, for use as the prefix of index keys: unique and prefix-free
+    /// (keys never contain NUL), except that [`Topic::Every`]'s is the prefix the keys of its kind's
+    /// entity topics share (their tag byte), so that one prefix scan reads them all.
     pub fn index_key(&self) -> Vec<u8> {
         let (tag, key): (u8, &str) = match self {
             Topic::Entity(e) => match e {
@@ -160,7 +187,14 @@ impl Topic {
             Topic::BodyChildren(k) => (b'C', k.as_str()),
             Topic::BodyAllocations(k) => (b'L', k.as_str()),
             Topic::AllocationTotals(k) => (b'T', k.as_str()),
-            Topic::Everything => (b'*', ""),
+            Topic::Every(kind) => {
+                return vec![match kind {
+                    Listed::Body => b'b',
+                    Listed::Person => b'p',
+                    Listed::Allocation => b'l',
+                    Listed::Total => b'o',
+                }];
+            }
         };
         let mut v = Vec::with_capacity(key.len() + 2);
         v.push(tag);
@@ -310,7 +344,11 @@ impl World {
     fn reads(&self, topic: impl FnOnce() -> Topic) {
         if let Some(p) = &self.partial {
             let topic = topic();
-            if !p.held.contains(&topic) && !p.held.contains(&Topic::Everything) {
+            let listed = match &topic {
+                Topic::Entity(e) => e.listed().map(Topic::Every),
+                _ => None,
+            };
+            if !p.held.contains(&topic) && !listed.is_some_and(|l| p.held.contains(&l)) {
                 p.missed.borrow_mut().insert(topic);
             }
         }
@@ -596,9 +634,10 @@ impl World {
     /// entity index on demand rather than kept beside it, so folding an event stays one index write.
     pub(crate) fn live_keys<'a, K: Ord + 'a>(
         &'a self,
+        kind: Listed,
         pick: impl Fn(&'a Entity) -> Option<&'a K> + 'a,
     ) -> impl Iterator<Item = &'a K> + 'a {
-        self.reads(|| Topic::Everything);
+        self.reads(|| Topic::Every(kind));
         let mut keys: Vec<&K> = self
             .by_entity
             .iter()

@@ -11,11 +11,7 @@ use serde_json::json;
 use crate::output::{
     Output, action_status, member_cells, opt, owner, row, table, table_with_evidence,
 };
-use crate::world::{When, ask_known_at, read_world};
-
-fn open(path: &Path, when: &When) -> anyhow::Result<World> {
-    read_world(path, when.known_at)
-}
+use crate::world::{When, ask_known_at};
 
 /// Ask through the topic index: only the events of the body, persons, meetings ... the question
 /// reads are folded, not the whole log. `q` may run more than once, so it only computes.
@@ -92,10 +88,8 @@ pub struct BodiesArgs {
 }
 
 pub fn bodies(path: &Path, a: BodiesArgs, out: &Output) -> anyhow::Result<()> {
-    let world = open(path, &a.when)?;
     let at = a.when.date();
-    let bodies: Vec<_> = world
-        .bodies_at(at)
+    let bodies: Vec<_> = ask(path, &a.when, |w| w.bodies_at(at))?
         .into_iter()
         .filter(|b| a.all || b.exists())
         .collect();
@@ -626,7 +620,6 @@ fn parse_period(s: &str) -> Result<Period, String> {
 }
 
 pub fn funding(path: &Path, a: FundingArgs, out: &Output) -> anyhow::Result<()> {
-    let world = open(path, &a.when)?;
     let (as_at, window) = match a.period {
         Some(p) => (p.to, p),
         None => {
@@ -634,23 +627,26 @@ pub fn funding(path: &Path, a: FundingArgs, out: &Output) -> anyhow::Result<()> 
             (d, Period { from: d, to: d })
         }
     };
-    let list: Vec<_> = world
-        .allocations(as_at)
-        .into_iter()
-        .filter(|x| x.period.from <= window.to && window.from <= x.period.to)
-        .filter(|x| a.fund.as_ref().is_none_or(|f| &x.fund == f))
-        .filter(|x| a.funder.as_ref().is_none_or(|f| &x.funder == f))
-        .filter(|x| a.recipient.as_ref().is_none_or(|r| &x.recipient == r))
-        .collect();
+    let (list, totals) = ask(path, &a.when, |world| {
+        let list: Vec<_> = world
+            .allocations(as_at)
+            .into_iter()
+            .filter(|x| x.period.from <= window.to && window.from <= x.period.to)
+            .filter(|x| a.fund.as_ref().is_none_or(|f| &x.fund == f))
+            .filter(|x| a.funder.as_ref().is_none_or(|f| &x.funder == f))
+            .filter(|x| a.recipient.as_ref().is_none_or(|r| &x.recipient == r))
+            .collect();
+        let listed: std::collections::HashSet<_> = list.iter().map(|x| &x.allocation).collect();
+        let totals: Vec<_> = world
+            .totals(as_at)
+            .into_iter()
+            .filter(|t| t.covers.iter().any(|c| listed.contains(c)))
+            .collect();
+        (list, totals)
+    })?;
     let sum = list.iter().try_fold(minutebook_model::Pence::ZERO, |s, x| {
         s.checked_add(x.amount)
     });
-    let listed: std::collections::HashSet<_> = list.iter().map(|x| &x.allocation).collect();
-    let totals: Vec<_> = world
-        .totals(as_at)
-        .into_iter()
-        .filter(|t| t.covers.iter().any(|c| listed.contains(c)))
-        .collect();
     if out.json {
         out.json(&json!({
             "window": window,

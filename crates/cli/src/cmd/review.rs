@@ -86,7 +86,8 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
     let packs = load_packs(&args)?;
     // Through the topic index: only the events of the topics the checks read are folded (the body,
     // its meetings, memberships, actions, allocations ...), not the whole log. A check that lists
-    // every key (csp-england's scrutiny check reads every committee) makes `answer` replay it all.
+    // every key of a kind (csp-england's scrutiny check looks for every committee) folds the facts
+    // of every entity of that kind.
     let report = ask_known_at(path, args.known_at, |world| {
         review(world, &args.body, args.from, args.to, &packs)
     })?;

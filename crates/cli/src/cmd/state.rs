@@ -8,7 +8,7 @@ use minutebook_world::snake;
 use serde_json::json;
 
 use crate::output::{Output, action_status, evidence_cell, member_cells, opt, owner};
-use crate::world::{When, read_world};
+use crate::world::{When, ask_known_at};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Format {
@@ -91,29 +91,38 @@ impl Doc {
 }
 
 pub fn run(path: &Path, a: Args, out: &Output) -> anyhow::Result<()> {
-    let world = read_world(path, a.when.known_at)?;
     let at = a.when.date();
-    let Some(body) = world.body_at(&a.body, at) else {
+    // Through the topic index: only the body's own topics and those they name are folded.
+    let state = ask_known_at(path, a.when.known_at, |world| {
+        let body = world.body_at(&a.body, at)?;
+        let meetings: Vec<_> = world
+            .meetings(&a.body)
+            .into_iter()
+            .filter(|m| m.date <= at || !m.held)
+            .collect();
+        let allocations: Vec<_> = world
+            .allocations_of(&a.body, at)
+            .into_iter()
+            .filter(|x| x.period.from <= at)
+            .collect();
+        Some((
+            body,
+            world.members_at(&a.body, at),
+            world.seats_at(&a.body, at),
+            world.tor_at(&a.body, at),
+            meetings,
+            world.resolutions(&a.body, None, Some(at)),
+            world.actions_at(&a.body, at),
+            allocations,
+        ))
+    })?;
+    let Some((body, members, seats, tor, meetings, resolutions, actions, allocations)) = state
+    else {
         anyhow::bail!(
             "no body {} on {at} (see `minutebook bodies --at {at} --all`)",
             a.body
         );
     };
-    let members = world.members_at(&a.body, at);
-    let seats = world.seats_at(&a.body, at);
-    let tor = world.tor_at(&a.body, at);
-    let meetings: Vec<_> = world
-        .meetings(&a.body)
-        .into_iter()
-        .filter(|m| m.date <= at || !m.held)
-        .collect();
-    let resolutions = world.resolutions(&a.body, None, Some(at));
-    let actions = world.actions_at(&a.body, at);
-    let allocations: Vec<_> = world
-        .allocations(at)
-        .into_iter()
-        .filter(|x| (x.recipient == a.body || x.funder == a.body) && x.period.from <= at)
-        .collect();
     if out.json || matches!(a.format, Format::Json) {
         out.json(&json!({
             "at": at,
