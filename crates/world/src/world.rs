@@ -652,3 +652,49 @@ impl World {
 fn order_key(f: &Fact) -> (NaiveDate, u8, EventId) {
     (f.evidence.effective, rank(&f.payload), f.evidence.id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_entity(key: &str) -> Vec<Entity> {
+        vec![
+            Entity::Body(BodyKey::new(key).unwrap()),
+            Entity::Seats(BodyKey::new(key).unwrap()),
+            Entity::Tor(BodyKey::new(key).unwrap()),
+            Entity::Person(PersonKey::new(key).unwrap()),
+            Entity::Membership(MembershipKey::new(key).unwrap()),
+            Entity::Meeting(MeetingKey::new(key).unwrap()),
+            Entity::Resolution(ResolutionKey::new(key).unwrap()),
+            Entity::Action(ActionKey::new(key).unwrap()),
+            Entity::Fund(FundKey::new(key).unwrap()),
+            Entity::Allocation(AllocationKey::new(key).unwrap()),
+            Entity::Total(TotalKey::new(key).unwrap()),
+        ]
+    }
+
+    /// The index loads `Every(kind)` with a prefix scan of its key, so that key must begin the keys
+    /// of exactly the entity topics of that kind: a tag written twice that drifts apart would make
+    /// a listing miss or over-read facts, silently.
+    #[test]
+    fn a_listing_key_prefixes_exactly_its_kinds_entity_keys() {
+        for key in ["b7", "x", "lrscsb-2011"] {
+            for entity in every_entity(key) {
+                let entity_key = Topic::Entity(entity.clone()).index_key();
+                for kind in [
+                    Listed::Body,
+                    Listed::Person,
+                    Listed::Allocation,
+                    Listed::Total,
+                ] {
+                    let prefixes = entity_key.starts_with(&Topic::Every(kind).index_key());
+                    assert_eq!(
+                        prefixes,
+                        entity.listed() == Some(kind),
+                        "{entity:?} under {kind:?}"
+                    );
+                }
+            }
+        }
+    }
+}
