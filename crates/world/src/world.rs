@@ -116,6 +116,19 @@ pub enum Listed {
     Total,
 }
 
+impl Listed {
+    /// The tag byte that begins the index keys of this kind's entity topics, and so the key of
+    /// its listing.
+    fn tag(self) -> u8 {
+        match self {
+            Listed::Body => b'b',
+            Listed::Person => b'p',
+            Listed::Allocation => b'l',
+            Listed::Total => b'o',
+        }
+    }
+}
+
 impl Entity {
     /// The listing this entity appears in, if its kind has one.
     fn listed(&self) -> Option<Listed> {
@@ -166,17 +179,17 @@ impl Topic {
     pub fn index_key(&self) -> Vec<u8> {
         let (tag, key): (u8, &str) = match self {
             Topic::Entity(e) => match e {
-                Entity::Body(k) => (b'b', k.as_str()),
+                Entity::Body(k) => (Listed::Body.tag(), k.as_str()),
                 Entity::Seats(k) => (b's', k.as_str()),
                 Entity::Tor(k) => (b't', k.as_str()),
-                Entity::Person(k) => (b'p', k.as_str()),
+                Entity::Person(k) => (Listed::Person.tag(), k.as_str()),
                 Entity::Membership(k) => (b'm', k.as_str()),
                 Entity::Meeting(k) => (b'g', k.as_str()),
                 Entity::Resolution(k) => (b'r', k.as_str()),
                 Entity::Action(k) => (b'a', k.as_str()),
                 Entity::Fund(k) => (b'f', k.as_str()),
-                Entity::Allocation(k) => (b'l', k.as_str()),
-                Entity::Total(k) => (b'o', k.as_str()),
+                Entity::Allocation(k) => (Listed::Allocation.tag(), k.as_str()),
+                Entity::Total(k) => (Listed::Total.tag(), k.as_str()),
             },
             Topic::BodyMemberships(k) => (b'B', k.as_str()),
             Topic::PersonMemberships(k) => (b'P', k.as_str()),
@@ -187,14 +200,7 @@ impl Topic {
             Topic::BodyChildren(k) => (b'C', k.as_str()),
             Topic::BodyAllocations(k) => (b'L', k.as_str()),
             Topic::AllocationTotals(k) => (b'T', k.as_str()),
-            Topic::Every(kind) => {
-                return vec![match kind {
-                    Listed::Body => b'b',
-                    Listed::Person => b'p',
-                    Listed::Allocation => b'l',
-                    Listed::Total => b'o',
-                }];
-            }
+            Topic::Every(kind) => return vec![kind.tag()],
         };
         let mut v = Vec::with_capacity(key.len() + 2);
         v.push(tag);
@@ -674,8 +680,8 @@ mod tests {
     }
 
     /// The index loads `Every(kind)` with a prefix scan of its key, so that key must begin the keys
-    /// of exactly the entity topics of that kind: a tag written twice that drifts apart would make
-    /// a listing miss or over-read facts, silently.
+    /// of exactly the entity topics of that kind: another entity given the same tag would make a
+    /// listing over-read facts, silently.
     #[test]
     fn a_listing_key_prefixes_exactly_its_kinds_entity_keys() {
         for key in ["b7", "x", "lrscsb-2011"] {
