@@ -195,12 +195,12 @@ fn seats_filled(ctx: &Ctx, grace_days: u32) -> Outcome {
             ));
         }
     };
-    for day in ctx.days() {
+    for (day, span) in ctx.spans([]) {
         let seats = ctx.world.seats_at(ctx.body, day);
         let members = ctx.world.members_at(ctx.body, day);
         let required: Vec<_> = seats.iter().filter(|s| s.seat.required).collect();
         if !required.is_empty() {
-            days_with_seats += 1;
+            days_with_seats += span;
         }
         let mut vacant_now = HashSet::new();
         for s in required {
@@ -902,7 +902,11 @@ fn categories_represented(ctx: &Ctx, categories: &[Category]) -> Outcome {
             vec![],
         ));
     };
-    for day in ctx.days() {
+    // A category starts or stops applying on days of its own.
+    let bounds = categories
+        .iter()
+        .flat_map(|c| c.from.into_iter().chain(c.to.and_then(|t| t.succ_opt())));
+    for (day, _) in ctx.spans(bounds) {
         let members = ctx.world.members_at(ctx.body, day);
         if first_membership.is_none() && !members.is_empty() {
             first_membership = Some(day);

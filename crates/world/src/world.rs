@@ -391,6 +391,19 @@ impl World {
         Ok(w)
     }
 
+    /// Every date on which a live fact takes effect. A view at a date reads only the facts
+    /// effective by then, so between two of these dates every view gives the same answer: a
+    /// question asked of each day of a period need only be asked on its first day and on these.
+    /// A partial world holds the facts of every topic read so far, which is every fact its views
+    /// have used (a topic not yet loaded is a miss, and the question is asked again).
+    pub fn effective_dates(&self) -> BTreeSet<NaiveDate> {
+        self.facts
+            .iter()
+            .flatten()
+            .map(|f| f.evidence.effective)
+            .collect()
+    }
+
     /// How many events have been folded in (superseded ones included).
     pub fn events_read(&self) -> u64 {
         self.events_read
