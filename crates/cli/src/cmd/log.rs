@@ -1,6 +1,7 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
+use memchr::memmem::Finder;
 use minutebook_model::{BodyKey, Event, Payload};
 use minutebook_store::{Ledger, Stored};
 use serde_json::{Value, json};
@@ -30,6 +31,29 @@ pub struct Args {
     limit: Option<usize>,
 }
 
+/// What the stored bytes of an event that [`Args::keeps`] keeps must contain, as JSON writes it:
+/// the body's key, and one of the types. Looking for these first spares decoding most events of a
+/// long log (a key is a JSON string in every event that names it).
+struct Prefilter {
+    body: Option<Finder<'static>>,
+    types: Vec<Finder<'static>>,
+}
+
+impl Prefilter {
+    fn new(args: &Args) -> Prefilter {
+        let quoted = |s: &str| Finder::new(&serde_json::to_vec(s).expect("a string")).into_owned();
+        Prefilter {
+            body: args.body.as_ref().map(|b| quoted(b.as_str())),
+            types: args.types.iter().map(|t| quoted(t)).collect(),
+        }
+    }
+
+    fn may_keep(&self, bytes: &[u8]) -> bool {
+        self.body.as_ref().is_none_or(|f| f.find(bytes).is_some())
+            && (self.types.is_empty() || self.types.iter().any(|f| f.find(bytes).is_some()))
+    }
+}
+
 impl Args {
     fn keeps(&self, e: &Event) -> bool {
         (self.types.is_empty() || self.types.iter().any(|t| t == e.payload.type_tag()))
@@ -50,9 +74,13 @@ pub fn run(path: &Path, args: Args, out: &Output) -> anyhow::Result<()> {
     } else {
         Box::new(stored)
     };
+    let prefilter = Prefilter::new(&args);
     let mut rows: Vec<(Stored, Event)> = Vec::new();
     for s in stored {
         let s = s?;
+        if !prefilter.may_keep(&s.bytes) {
+            continue;
+        }
         let event = s.event()?;
         if args.keeps(&event) {
             rows.push((s, event));
