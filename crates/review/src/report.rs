@@ -181,6 +181,7 @@ impl Ctx<'_> {
         let in_period = |d: &NaiveDate| self.from < *d && *d <= self.to;
         let mut starts: BTreeSet<NaiveDate> = match self.days {
             Days::Changes => self.world.effective_dates(),
+            #[cfg(test)]
             Days::Every => self
                 .from
                 .iter_days()
@@ -205,7 +206,7 @@ impl Ctx<'_> {
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Days {
     Changes,
-    #[cfg_attr(not(test), allow(dead_code))]
+    #[cfg(test)]
     Every,
 }
 
