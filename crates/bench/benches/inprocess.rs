@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use minutebook_generate::{Generator, Spec};
-use minutebook_index::{Checked, Index};
+use minutebook_index::{Against, Checked, Index};
 use minutebook_model::BodyKey;
 use minutebook_store::Ledger;
 use minutebook_world::World;
@@ -36,9 +36,10 @@ fn build(dir: &std::path::Path, n: u64) -> Ledger {
         ..Spec::default()
     })
     .collect();
+    let mut against = Against::default();
     for batch in drafts.chunks(10_000) {
         match index
-            .append_checked(batch.to_vec(), None, None)
+            .append_checked(batch.to_vec(), None, &mut against)
             .expect("an append")
         {
             Checked::Appended(_) => {}

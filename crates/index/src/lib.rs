@@ -10,6 +10,9 @@
 //! every allocation) reaches for [`Topic::Every`] of its kind, whose events are those of every
 //! entity topic of that kind, read with one prefix scan.
 //!
+//! A writer appending a stream of batches carries its partial world from one batch to the next
+//! ([`Index::check_batch_carried`]), so each topic is loaded once rather than once a batch.
+//!
 //! A body's memberships, the largest relation a question reads, are also kept as rows holding
 //! copies of their events (`members`), so they are read with one scan of adjacent keys rather than
 //! a random read per membership.
@@ -469,6 +472,16 @@ impl<'a> Index<'a> {
         events: Vec<(EventRef, Event)>,
         already_stored: impl Fn(EventId) -> bool,
     ) -> Result<Vec<DomainRejection>> {
+        Ok(self.check_fresh(events, already_stored)?.0)
+    }
+
+    /// [`Index::check_batch`], which also gives back the world the batch was folded into and the
+    /// sequence numbers of the events loaded into it.
+    fn check_fresh(
+        &self,
+        events: Vec<(EventRef, Event)>,
+        already_stored: impl Fn(EventId) -> bool,
+    ) -> Result<(Vec<DomainRejection>, World, HashSet<u64>)> {
         let mut loader = Loader::new(self, None)?;
         let mut held = BTreeSet::new();
         let mut loaded: Vec<(u64, Event)> = Vec::new();
@@ -481,12 +494,227 @@ impl<'a> Index<'a> {
             let rejections = world.check_batch(events.clone(), &already_stored);
             let missed = world.take_missed();
             if missed.is_empty() {
-                return Ok(rejections);
+                return Ok((rejections, world, loader.seen));
             }
             let now = loader.load(&missed)?;
             loaded.extend(now.events);
             held.extend(now.held);
         }
+    }
+
+    /// [`Index::check_batch`] of a batch about to be appended (`batch` its topics), against the
+    /// world carried from the batch before if there is one, so that a stream of batches loads each
+    /// topic once rather than once a batch. Before the check folds the batch in, each event's check
+    /// is asked without folding, and the topics it reads that the world lacks and the ledger has
+    /// events of are loaded, until there are none. The check is the whole world's either way: if
+    /// it still reads such a topic (one the batch's own facts lead to), the carried world is
+    /// dropped and the batch checked as [`Index::check_batch`] does. The world given back also
+    /// holds every topic the batch begins: once the batch is appended it can be carried on.
+    pub fn check_batch_carried(
+        &self,
+        carried: Option<Carried>,
+        events: Vec<(EventRef, Event)>,
+        already_stored: impl Fn(EventId) -> bool,
+        batch: &BatchTopics,
+    ) -> Result<(Vec<DomainRejection>, Folded)> {
+        self.check_carried(carried, events, already_stored, batch, true)
+    }
+
+    /// [`Index::check_batch_carried`], asking the checks without folding first only with `probe`
+    /// (without, a carried world is mostly dropped: what a test of that path needs).
+    fn check_carried(
+        &self,
+        carried: Option<Carried>,
+        events: Vec<(EventRef, Event)>,
+        already_stored: impl Fn(EventId) -> bool,
+        batch: &BatchTopics,
+        probe: bool,
+    ) -> Result<(Vec<DomainRejection>, Folded)> {
+        // Into an empty ledger, a whole world is what the batches fold into.
+        let from_empty = || Carried {
+            world: World::new(),
+            seen: HashSet::new(),
+            head: 0,
+            since: 0,
+        };
+        let carried = carried.or_else(|| (batch.head == 0).then(from_empty));
+        if let Some(Carried {
+            mut world,
+            seen,
+            head,
+            since,
+        }) = carried
+            && head == batch.head
+        {
+            let mut loader = Loader::resuming(self, seen)?;
+            // Carried since the ledger was empty, the world has every event: nothing can lack.
+            if probe && since > 0 {
+                let fresh = events
+                    .iter()
+                    .map(|(_, e)| e)
+                    .filter(|e| !already_stored(e.id));
+                self.load_what_checks_read(&mut world, &mut loader, fresh, since)?;
+            }
+            let rejections = world.check_batch(events.clone(), &already_stored);
+            let missed = world.take_missed();
+            // The world has folded every event after `since`: a topic without events up to then has
+            // all of its facts here, as in the whole world, so the answers about it stand.
+            if self.listed(missed.iter().cloned(), since)?.is_empty() {
+                world.hold(missed);
+                self.hold_begun(&mut world, batch, since)?;
+                let (seen, carried) = (loader.seen, true);
+                return Ok((
+                    rejections,
+                    Folded {
+                        world,
+                        seen,
+                        since,
+                        carried,
+                    },
+                ));
+            }
+        }
+        let (rejections, mut world, seen) = self.check_fresh(events, already_stored)?;
+        let since = batch.head;
+        self.hold_begun(&mut world, batch, since)?;
+        let carried = false;
+        Ok((
+            rejections,
+            Folded {
+                world,
+                seen,
+                since,
+                carried,
+            },
+        ))
+    }
+
+    /// Ask each event's check without folding, and load into `world` (which has folded every event
+    /// after `since`) the topics it reads that it lacks and the index lists events of up to
+    /// `since`, until there are none.
+    fn load_what_checks_read<'e>(
+        &self,
+        world: &mut World,
+        loader: &mut Loader,
+        events: impl Iterator<Item = &'e Event> + Clone,
+        since: u64,
+    ) -> Result<()> {
+        loop {
+            for event in events.clone() {
+                world.check(event);
+            }
+            let lacking = self.listed(world.take_missed(), since)?;
+            if lacking.is_empty() {
+                return Ok(());
+            }
+            let loaded = loader.load(&lacking)?;
+            for (seq, event) in loaded.events {
+                world.apply(seq, event);
+            }
+            world.hold(loaded.held);
+        }
+    }
+
+    /// Declare held the topics the batch's events belong to that have no events up to `since`: the
+    /// world has folded every event after it, the batch's too, so it has all of theirs.
+    fn hold_begun(&self, world: &mut World, batch: &BatchTopics, since: u64) -> Result<()> {
+        let unheld: BTreeSet<Topic> = batch
+            .topics
+            .values()
+            .flatten()
+            .filter(|t| !world.holds(t))
+            .cloned()
+            .collect();
+        let listed = self.listed(unheld.iter().cloned(), since)?;
+        world.hold(unheld.into_iter().filter(|t| !listed.contains(t)));
+        Ok(())
+    }
+
+    /// Those of `topics` the index lists an event for, up to `limit`.
+    fn listed(
+        &self,
+        topics: impl IntoIterator<Item = Topic>,
+        limit: u64,
+    ) -> Result<BTreeSet<Topic>> {
+        let mut listed = BTreeSet::new();
+        if limit == 0 {
+            return Ok(listed);
+        }
+        'topics: for topic in topics {
+            for entry in self
+                .ledger
+                .derived_entries(entries_name(&topic), &topic.index_key())
+            {
+                let (key, value) = entry?;
+                if entry_seqs(&key, &value)?.any(|seq| seq <= limit) {
+                    listed.insert(topic);
+                    continue 'topics;
+                }
+            }
+        }
+        Ok(listed)
+    }
+}
+
+/// Events a carried world may have folded before it is dropped rather than carried on: about 3 GB
+/// of memory (a world takes about 1.5 KB an event), so a stream of batches into a large ledger
+/// holds at most that much, and then starts again from the topics of one batch.
+const CARRY_EVENTS: u64 = 2_000_000;
+
+/// A partial world one writer carries from a batch to the next ([`Index::check_batch_carried`]):
+/// every topic it holds is complete up to `head`, `seen` are the events folded into it, and it has
+/// folded every event after `since` (the head when it was made). Only the check of a batch
+/// appended right after `head` uses it.
+pub struct Carried {
+    world: World,
+    seen: HashSet<u64>,
+    head: u64,
+    since: u64,
+}
+
+/// The world a checked batch was folded into: carried on once the batch is appended.
+pub struct Folded {
+    world: World,
+    seen: HashSet<u64>,
+    since: u64,
+    carried: bool,
+}
+
+impl Folded {
+    /// Whether the check ran on the world carried from the batch before (or loaded its topics
+    /// afresh).
+    pub fn carried(&self) -> bool {
+        self.carried
+    }
+
+    /// The world to check the next batch against, now that this batch is appended as `report`
+    /// says: none once it has folded [`CARRY_EVENTS`].
+    pub fn appended(mut self, report: &AppendReport) -> Option<Carried> {
+        if self.world.events_read() > CARRY_EVENTS {
+            return None;
+        }
+        self.seen.extend(report.appended.iter().map(|(seq, _)| seq));
+        Some(Carried {
+            world: self.world,
+            seen: self.seen,
+            head: report.head.seq,
+            since: self.since,
+        })
+    }
+}
+
+/// What a writer checks its batches against.
+pub enum Against {
+    /// The ledger through the index: each batch loads the topics its checks read, carrying the
+    /// world from one batch to the next when it can ([`Index::check_batch_carried`]).
+    Index(Option<Carried>),
+    /// A whole world the caller keeps in step with the log, which each batch is folded into.
+    Whole(World),
+}
+
+impl Default for Against {
+    fn default() -> Self {
+        Against::Index(None)
     }
 }
 
@@ -539,14 +767,15 @@ pub enum Checked {
 impl<'a> Index<'a> {
     /// Check a batch against the world on its events' effective dates and append it with its index
     /// entries in one atomic, durable batch: the one write path. The check folds only the topics it
-    /// reads, unless `world` is given: a whole world the caller keeps in step with the log (faster
-    /// for a stream of large batches, at about 2 KB of memory per event), which the batch is folded
-    /// into. With `expected_head`, nothing is written unless the head is still that sequence.
+    /// reads, with what `against` carries from the batch before (after an error or a rejection it
+    /// carries nothing), unless that is a whole world the caller keeps in step with the log, which
+    /// the batch is folded into (a rejected batch too: such a world is then of no further use).
+    /// With `expected_head`, nothing is written unless the head is still that sequence.
     pub fn append_checked(
         &self,
         mut drafts: Vec<Draft>,
         expected_head: Option<u64>,
-        world: Option<&mut World>,
+        against: &mut Against,
     ) -> Result<Checked> {
         // The entries written below move the coverage mark to the batch's end, which is only true
         // if it stood at the head before: an append made without the index may have come between.
@@ -582,20 +811,27 @@ impl<'a> Index<'a> {
             })
             .collect();
         let topics = self.batch_topics(candidates.iter().map(|(_, e)| e))?;
-        let problems = match world {
-            Some(world) => world.check_batch(candidates, |id| stored.contains(&id)),
-            None => self.check_batch(candidates, |id| stored.contains(&id))?,
+        let already_stored = |id| stored.contains(&id);
+        let (problems, folded) = match against {
+            Against::Whole(world) => (world.check_batch(candidates, already_stored), None),
+            Against::Index(carried) => {
+                let (problems, folded) =
+                    self.check_batch_carried(carried.take(), candidates, already_stored, &topics)?;
+                (problems, Some(folded))
+            }
         };
         if !problems.is_empty() {
             return Ok(Checked::Rejected(problems));
         }
         // The caller holds the ledger's lock, so the head cannot move between the check and the
         // append; passing it makes that an enforced assumption rather than a hope.
-        Ok(Checked::Appended(self.ledger.append_with(
-            drafts,
-            Some(head.seq),
-            |fresh| Index::writes(fresh, &topics),
-        )?))
+        let report = self.ledger.append_with(drafts, Some(head.seq), |fresh| {
+            Index::writes(fresh, &topics)
+        })?;
+        if let (Against::Index(carried), Some(folded)) = (against, folded) {
+            *carried = folded.appended(&report);
+        }
+        Ok(Checked::Appended(report))
     }
 }
 
@@ -615,6 +851,14 @@ struct Loader<'i, 'a> {
 }
 
 impl<'i, 'a> Loader<'i, 'a> {
+    /// A loader for the next batch of a writer whose carried world has folded the events `seen`.
+    fn resuming(index: &'i Index<'a>, seen: HashSet<u64>) -> Result<Self> {
+        Ok(Loader {
+            seen,
+            ..Loader::new(index, None)?
+        })
+    }
+
     fn new(index: &'i Index<'a>, known_at: Option<KnownAt>) -> Result<Self> {
         let head = index.ledger.head()?.seq;
         let limit = match known_at {
@@ -879,5 +1123,79 @@ impl std::fmt::Display for Item {
             }
             Item::Home(m, body) => write!(f, "home of membership {} ({:?})", text(m), text(body)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minutebook_generate::{Generator, Spec};
+
+    /// The safety net of a carried check: a topic the check reads that the carried world lacks
+    /// and the ledger has events of drops the carried world, and the batch is checked afresh. Here
+    /// nothing is loaded before the check (no probe), so that happens on most batches; the
+    /// rejections equal a whole world's on every one.
+    #[test]
+    fn a_carried_check_that_reads_a_topic_it_lacks_starts_afresh() {
+        let drafts: Vec<Draft> = Generator::new(Spec {
+            events: 1_500,
+            bodies: 3,
+            seed: 7,
+            ..Spec::default()
+        })
+        .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::init(dir.path()).unwrap();
+        let index = Index::open(&ledger, |_, _| {}).unwrap();
+        let (before, stream) = drafts.split_at(700);
+        let mut against = Against::default();
+        assert!(matches!(
+            index
+                .append_checked(before.to_vec(), None, &mut against)
+                .unwrap(),
+            Checked::Appended(_)
+        ));
+        let mut whole = replay(&ledger, None).unwrap();
+        let (mut carried, mut afresh, mut rejected) = (None, 0, 0);
+        for (n, chunk) in stream.chunks(40).enumerate() {
+            let mut batch = chunk.to_vec();
+            // Earlier facts stated again under new ids: keys in use, people appointed twice ...
+            let mut again = drafts[n * 13 % before.len()].clone();
+            again.id = Some(EventId::new_v7());
+            batch.push(again);
+            let events: Vec<(EventRef, Event)> = batch
+                .iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    let id = d.id.unwrap();
+                    let at = EventRef {
+                        position: Some(i + 1),
+                        id: Some(id),
+                        ..EventRef::default()
+                    };
+                    (at, d.clone().into_event(id, Default::default()))
+                })
+                .collect();
+            let topics = index.batch_topics(events.iter().map(|(_, e)| e)).unwrap();
+            let (fast, folded) = index
+                .check_carried(carried.take(), events.clone(), |_| false, &topics, false)
+                .unwrap();
+            let slow = whole.check_batch(events, |_| false);
+            let strings =
+                |rs: &[DomainRejection]| rs.iter().map(|r| r.to_string()).collect::<Vec<_>>();
+            assert_eq!(strings(&fast), strings(&slow), "batch {n}");
+            rejected += slow.len();
+            afresh += usize::from(!folded.carried());
+            let report = ledger
+                .append_with(batch, None, |fresh| Index::writes(fresh, &topics))
+                .unwrap();
+            carried = folded.appended(&report);
+        }
+        // Every batch after the first was offered a carried world: each of these dropped it.
+        assert!(afresh > 2, "only {afresh} batches were checked afresh");
+        assert!(
+            rejected > 0,
+            "nothing was rejected: the rejections were never compared"
+        );
     }
 }

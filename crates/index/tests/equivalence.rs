@@ -554,6 +554,72 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+
+    /// A stream of batches checked against the world carried from the batch before gives the
+    /// rejections a whole world in step with the log gives, and so does loading each batch's topics
+    /// afresh: batches of the generated history's second half (beginning bodies, persons and
+    /// memberships of their own, correcting and retracting earlier events), or of all of it into
+    /// an empty ledger, with candidates that break rules mixed in, each appended (rejected events
+    /// too) before the next is checked.
+    #[test]
+    fn carried_checks_equal_a_whole_world(seed in 1u64..1_000, from_empty in any::<bool>()) {
+        let mut rng = TestRng::seed_from_u64(seed);
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::init(dir.path()).unwrap();
+        let drafts = history(seed, &mut rng);
+        let (before, stream) = drafts.split_at(if from_empty { 0 } else { drafts.len() / 2 });
+        build(&ledger, before.to_vec(), &mut rng, false);
+        let index = Index::open(&ledger, |_, _| {}).unwrap();
+        let mut whole = full(&ledger, None);
+        let mut carried = None;
+        let (mut on_carried, mut afresh, mut rejected) = (0, 0, 0);
+        let mut done = 0;
+        while done < stream.len() {
+            let n = rng.random_range(1..=(stream.len() - done).min(120));
+            let mut batch = stream[done..done + n].to_vec();
+            done += n;
+            if rng.random_bool(0.3) {
+                let on = batch[0].effective;
+                batch.extend(candidates(&drafts[..done + before.len()], &mut rng, on));
+            }
+            let now = chrono::Utc::now();
+            let events: Vec<(EventRef, Event)> = batch
+                .iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    let at = EventRef { position: Some(i + 1), id: d.id, ..EventRef::default() };
+                    (at, d.clone().into_event(d.id.unwrap(), now))
+                })
+                .collect();
+            let topics = index.batch_topics(events.iter().map(|(_, e)| e)).unwrap();
+            let strings = |rs: Vec<minutebook_world::DomainRejection>| -> Vec<String> {
+                rs.iter().map(|r| r.to_string()).collect()
+            };
+            let fresh = strings(index.check_batch(events.clone(), |_| false).unwrap());
+            let (fast, folded) = index
+                .check_batch_carried(carried.take(), events.clone(), |_| false, &topics)
+                .unwrap();
+            let slow = strings(whole.check_batch(events, |_| false));
+            match folded.carried() {
+                true => on_carried += 1,
+                false => afresh += 1,
+            }
+            rejected += slow.len();
+            prop_assert_eq!(strings(fast), slow.clone(), "batch ending at {} of the stream", done);
+            prop_assert_eq!(fresh, slow);
+            let report = ledger
+                .append_with(batch, None, |fresh| Index::writes(fresh, &topics))
+                .unwrap();
+            carried = folded.appended(&report);
+        }
+        // Into an empty ledger the first batch already folds into a whole world, carried on.
+        prop_assert!(on_carried > 0 && (from_empty || afresh > 0), "carried {} afresh {}: both paths must be compared", on_carried, afresh);
+        prop_assert!(rejected > 0, "every event passed: the rejections were never compared");
+    }
+}
+
 /// A catch-up stopped half-way (the process dies after its first chunk) leaves an index that the
 /// next open completes, and the answers are the full replay's.
 #[test]

@@ -346,15 +346,24 @@ impl World {
         }
     }
 
+    /// Whether questions about `topic` get the whole world's answer here: a whole world holds every
+    /// topic, a partial one those declared held and the entities of a listing it holds.
+    pub fn holds(&self, topic: &Topic) -> bool {
+        let Some(p) = &self.partial else {
+            return true;
+        };
+        let listed = match topic {
+            Topic::Entity(e) => e.listed().map(Topic::Every),
+            _ => None,
+        };
+        p.held.contains(topic) || listed.is_some_and(|l| p.held.contains(&l))
+    }
+
     /// Note that a question reads `topic`: a partial world without it records the miss.
     fn reads(&self, topic: impl FnOnce() -> Topic) {
         if let Some(p) = &self.partial {
             let topic = topic();
-            let listed = match &topic {
-                Topic::Entity(e) => e.listed().map(Topic::Every),
-                _ => None,
-            };
-            if !p.held.contains(&topic) && !listed.is_some_and(|l| p.held.contains(&l)) {
+            if !self.holds(&topic) {
                 p.missed.borrow_mut().insert(topic);
             }
         }

@@ -14,7 +14,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use minutebook_bench::{lines, percentiles};
-use minutebook_index::{Checked, Index};
+use minutebook_index::{Against, Checked, Index};
 use minutebook_model::{BodyKey, parse_batch};
 use minutebook_store::Ledger;
 use rand::{RngExt, SeedableRng};
@@ -67,7 +67,8 @@ fn main() -> Result<()> {
     for line in lines(&text) {
         let drafts = parse_batch(line).map_err(|r| anyhow::anyhow!("{}", r[0]))?;
         let t = Instant::now();
-        match index.append_checked(drafts, None, None)? {
+        // Nothing carried from one append to the next: each is what one `minutebook append` does.
+        match index.append_checked(drafts, None, &mut Against::default())? {
             Checked::Appended(_) => append_us.push(t.elapsed().as_secs_f64() * 1e6),
             Checked::Rejected(r) => bail!("single append rejected: {}", r[0]),
         }
