@@ -561,32 +561,33 @@ impl<'a> Index<'a> {
             // all of its facts here, as in the whole world, so the answers about it stand.
             if self.listed(missed.iter().cloned(), since)?.is_empty() {
                 world.hold(missed);
-                self.hold_begun(&mut world, batch, since)?;
-                let (seen, carried) = (loader.seen, true);
-                return Ok((
-                    rejections,
-                    Folded {
-                        world,
-                        seen,
-                        since,
-                        carried,
-                    },
-                ));
+                let folded = self.folded(world, loader.seen, since, true, batch)?;
+                return Ok((rejections, folded));
             }
         }
-        let (rejections, mut world, seen) = self.check_fresh(events, already_stored)?;
-        let since = batch.head;
-        self.hold_begun(&mut world, batch, since)?;
-        let carried = false;
+        let (rejections, world, seen) = self.check_fresh(events, already_stored)?;
         Ok((
             rejections,
-            Folded {
-                world,
-                seen,
-                since,
-                carried,
-            },
+            self.folded(world, seen, batch.head, false, batch)?,
         ))
+    }
+
+    /// The world `batch` was folded into, holding the topics the batch begins.
+    fn folded(
+        &self,
+        mut world: World,
+        seen: HashSet<u64>,
+        since: u64,
+        carried: bool,
+        batch: &BatchTopics,
+    ) -> Result<Folded> {
+        self.hold_begun(&mut world, batch, since)?;
+        Ok(Folded {
+            world,
+            seen,
+            since,
+            carried,
+        })
     }
 
     /// Ask each event's check without folding, and load into `world` (which has folded every event
