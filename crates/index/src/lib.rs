@@ -546,7 +546,7 @@ impl<'a> Index<'a> {
         }) = carried
             && head == batch.head
         {
-            let mut loader = Loader::resuming(self, seen)?;
+            let mut loader = Loader::resuming(self, seen, since);
             // Carried since the ledger was empty, the world has every event: nothing can lack.
             if probe && since > 0 {
                 let fresh = events
@@ -663,9 +663,9 @@ impl<'a> Index<'a> {
 const CARRY_EVENTS: u64 = 2_000_000;
 
 /// A partial world one writer carries from a batch to the next ([`Index::check_batch_carried`]):
-/// every topic it holds is complete up to `head`, `seen` are the events folded into it, and it has
-/// folded every event after `since` (the head when it was made). Only the check of a batch
-/// appended right after `head` uses it.
+/// every topic it holds is complete up to `head`, it has folded every event after `since` (the head
+/// when it was made), and `seen` are the events up to `since` loaded into it. Only the check of a
+/// batch appended right after `head` uses it.
 pub struct Carried {
     world: World,
     seen: HashSet<u64>,
@@ -690,11 +690,10 @@ impl Folded {
 
     /// The world to check the next batch against, now that this batch is appended as `report`
     /// says: none once it has folded [`CARRY_EVENTS`].
-    pub fn appended(mut self, report: &AppendReport) -> Option<Carried> {
+    pub fn appended(self, report: &AppendReport) -> Option<Carried> {
         if self.world.events_read() > CARRY_EVENTS {
             return None;
         }
-        self.seen.extend(report.appended.iter().map(|(seq, _)| seq));
         Some(Carried {
             world: self.world,
             seen: self.seen,
@@ -852,12 +851,15 @@ struct Loader<'i, 'a> {
 }
 
 impl<'i, 'a> Loader<'i, 'a> {
-    /// A loader for the next batch of a writer whose carried world has folded the events `seen`.
-    fn resuming(index: &'i Index<'a>, seen: HashSet<u64>) -> Result<Self> {
-        Ok(Loader {
+    /// A loader for a carried world, which has folded every event after `since` and loaded the
+    /// events `seen` up to it: it loads no event after `since`.
+    fn resuming(index: &'i Index<'a>, seen: HashSet<u64>, since: u64) -> Self {
+        Loader {
+            index,
+            known_at: None,
+            limit: since,
             seen,
-            ..Loader::new(index, None)?
-        })
+        }
     }
 
     fn new(index: &'i Index<'a>, known_at: Option<KnownAt>) -> Result<Self> {
