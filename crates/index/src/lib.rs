@@ -21,6 +21,7 @@
 //! depend on the terminal or the clock, and holds no governance rule of its own.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::ops::ControlFlow;
 
 use minutebook_model::{Draft, Event, EventId, EventRef};
 use minutebook_store::{AppendReport, DerivedWrite, Ledger, StoreError};
@@ -426,12 +427,26 @@ impl<'a> Index<'a> {
     /// Sequence numbers of the events listed for `topic`, up to `limit`: in order for one topic;
     /// for [`Topic::Every`], those of each of its topics in turn, in key order.
     pub fn seqs(&self, topic: &Topic, limit: u64) -> Result<Vec<u64>> {
+        let mut seqs = Vec::new();
+        self.visit_seqs(topic, limit, |seq| {
+            seqs.push(seq);
+            ControlFlow::Continue(())
+        })?;
+        Ok(seqs)
+    }
+
+    /// Hand `visit` the sequence numbers [`Index::seqs`] lists, in its order, until it breaks.
+    fn visit_seqs(
+        &self,
+        topic: &Topic,
+        limit: u64,
+        mut visit: impl FnMut(u64) -> ControlFlow<()>,
+    ) -> Result<()> {
         // What follows the prefix: the first seq, or for a listing a whole key and the first seq.
         let rest_fits = |n: usize| match topic {
             Topic::Every(_) => n > 8,
             _ => n == 8,
         };
-        let mut seqs = Vec::new();
         for entry in self
             .ledger
             .derived_entries(entries_name(topic), &topic.index_key())
@@ -440,9 +455,13 @@ impl<'a> Index<'a> {
             if !rest_fits(key.len()) {
                 return Err(IndexError::Malformed { key });
             }
-            seqs.extend(entry_seqs(&key, &value)?.filter(|&seq| seq <= limit));
+            for seq in entry_seqs(&key, &value)?.filter(|&seq| seq <= limit) {
+                if visit(seq).is_break() {
+                    return Ok(());
+                }
+            }
         }
-        Ok(seqs)
+        Ok(())
     }
 
     /// Answer a question as the whole world (as known at `known_at`) would, folding only the events
@@ -641,16 +660,14 @@ impl<'a> Index<'a> {
         if limit == 0 {
             return Ok(listed);
         }
-        'topics: for topic in topics {
-            for entry in self
-                .ledger
-                .derived_entries(entries_name(&topic), &topic.index_key())
-            {
-                let (key, value) = entry?;
-                if entry_seqs(&key, &value)?.any(|seq| seq <= limit) {
-                    listed.insert(topic);
-                    continue 'topics;
-                }
+        for topic in topics {
+            let mut any = false;
+            self.visit_seqs(&topic, limit, |_| {
+                any = true;
+                ControlFlow::Break(())
+            })?;
+            if any {
+                listed.insert(topic);
             }
         }
         Ok(listed)
