@@ -60,8 +60,8 @@ pub fn load_world(ledger: &Ledger, known_at: Option<KnownAt>) -> anyhow::Result<
 /// written is durable already, so a failure to close is a warning. Any other ledger goes without
 /// sled's destructor: the OS takes back sled's page table faster than the destructor walks it (an
 /// eighth of a cold `members` at 1M events; it visits every page, to record them for sled's own
-/// tests), and its closing flush and fsync have nothing of ours to make durable, as every write
-/// flushes before it returns. Not for a process that goes on using the ledger's directory: its
+/// tests), and its closing flush and fsync have nothing of ours to make durable, as every write is
+/// durable before it returns; the journal's records are checkpointed into sled first. Not for a process that goes on using the ledger's directory: its
 /// lock stays held.
 ///
 /// `MINUTEBOOK_RESNAPSHOT_AFTER` (bytes) sets how much a command must have written for closing to
@@ -74,6 +74,13 @@ pub fn done_with(ledger: Ledger) {
         _ => resnapshot_after(),
     };
     if ledger.written() <= threshold {
+        // Appends are durable in the journal; moving them into sled's files here spares the next
+        // command applying them again.
+        if let Err(e) = ledger.checkpoint() {
+            eprintln!(
+                "minutebook: warning: checkpointing the ledger: {e:#} (what was written is durable; the next command applies it again)"
+            );
+        }
         std::mem::forget(ledger);
         return;
     }

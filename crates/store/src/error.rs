@@ -48,6 +48,12 @@ pub enum StoreError {
          may not be in the ledger: re-submitting events that carry ids is safe"
     )]
     NotDurable(Box<StoreError>),
+    #[error(
+        "the append is durable in the ledger's journal but could not be applied to the database \
+         ({0}); it will be applied when the ledger is next opened: close and reopen it before \
+         writing again"
+    )]
+    Unapplied(Box<StoreError>),
     #[error("storage error: {}", sled_message(.0))]
     Sled(sled::Error),
     #[error("I/O error: {0}")]

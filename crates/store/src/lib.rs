@@ -10,6 +10,7 @@ mod codec;
 mod error;
 mod export;
 mod hash;
+mod journal;
 mod ledger;
 mod verify;
 
