@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 use minutebook_model::{Draft, Event, EventId, EventRef, Rejection, Rule};
-use sled::Tree;
+use sled::transaction::TransactionError;
+use sled::{Transactional, Tree};
 
 use crate::block::{self, Packer};
 use crate::codec::{self, BlockBytes, Codec, StoredDict};
@@ -33,6 +34,10 @@ pub const RESNAPSHOT_AFTER: u64 = 64 * 1024 * 1024;
 /// Bytes of journal past which an append checkpoints (flushes sled durably and empties the
 /// journal), so that an open after a crash has at most this much to apply again.
 const JOURNAL_CHECKPOINT: u64 = 64 * 1024 * 1024;
+
+/// Writes past which a journaled set is applied to sled as one transaction (see `Ledger::apply`):
+/// a single append writes a dozen or so, a batch of 10,000 events about 25,000.
+const SMALL_WRITE_SET: usize = 256;
 
 /// A ledger on disk: a directory holding a lock file and a sled database.
 ///
@@ -902,23 +907,49 @@ impl Ledger {
         Ok(report)
     }
 
-    /// Apply a journaled write set to sled, tree by tree, the head last (readers see nothing of it
-    /// before the head that makes it theirs). Not flushed: the journal holds it durably. One
-    /// insert at a time, not a sled batch: sled makes a batch atomic by writing it out to its file at
-    /// once (about six writes and `sync_file_range`s an append), which the journal makes needless and
-    /// which held up the journal's own sync (a single append's p50 740-830 µs with batches against
-    /// 480 µs without, at 100k events).
+    /// Apply a journaled write set to sled. Not flushed: the journal holds it durably.
+    ///
+    /// A small set (a single append's) is inserted one value at a time, tree by tree, the head last
+    /// (readers see nothing of it before the head that makes it theirs). Not as a sled batch or
+    /// transaction: sled makes those atomic by writing them out to its file at once (about six
+    /// `pwrite`s and `sync_file_range`s an append), which the journal makes needless and which held
+    /// up the journal's own sync (a single append's p50 740-830 µs with batches against 480 µs
+    /// without, at 100k events). A large set (a bulk import's batch) is one sled transaction: inserted
+    /// one by one, a 1M-event import took 88 s instead of 111-114 s but left 958 MB on disk instead
+    /// of 707-717 MB (sled's log keeps more garbage; why was not found), and disk is the scarcer.
     fn apply(&self, set: &WriteSet) -> Result<()> {
-        for (name, tree) in [
+        let trees = [
             (TreeName::Log, &self.log),
             (TreeName::Ids, &self.ids),
             (TreeName::Derived, &self.derived),
             (TreeName::Meta, &self.meta),
-        ] {
-            for (t, key, value) in &set.writes {
-                if *t != name {
-                    continue;
-                }
+        ];
+        if set.writes.len() > SMALL_WRITE_SET {
+            let trees = (&self.log, &self.ids, &self.derived, &self.meta);
+            let applied: std::result::Result<(), TransactionError<()>> =
+                trees.transaction(|(log, ids, derived, meta)| {
+                    for (name, key, value) in &set.writes {
+                        let tree = match name {
+                            TreeName::Log => log,
+                            TreeName::Ids => ids,
+                            TreeName::Derived => derived,
+                            TreeName::Meta => meta,
+                        };
+                        match value {
+                            Some(v) => tree.insert(&key[..], &v[..])?,
+                            None => tree.remove(&key[..])?,
+                        };
+                    }
+                    Ok(())
+                });
+            return match applied {
+                Ok(()) => Ok(()),
+                Err(TransactionError::Storage(e)) => Err(e.into()),
+                Err(TransactionError::Abort(())) => unreachable!("the closure never aborts"),
+            };
+        }
+        for (name, tree) in trees {
+            for (_, key, value) in set.writes.iter().filter(|(t, _, _)| *t == name) {
                 match value {
                     Some(v) => tree.insert(&key[..], &v[..])?,
                     None => tree.remove(&key[..])?,

@@ -114,6 +114,9 @@ fn crash_child() {
                 ledger.append(batch.drafts()[..1].to_vec(), None).unwrap();
                 println!("ACK {}", batch.encode());
             }
+            // And one batch large enough to be applied to sled as a transaction.
+            ledger.append(big_batch(), None).unwrap();
+            println!("ACK big");
             // Ends as a crash does: no destructor, no flush, whatever sled still buffers lost.
             std::process::abort();
         }
@@ -130,6 +133,17 @@ fn crash_child() {
         }
         _ => panic!("unknown role {role}"),
     }
+}
+
+/// 300 events in one batch: more writes than a journaled set that sled takes one insert at a time.
+fn big_batch() -> Vec<Draft> {
+    big_batch_names()
+        .flat_map(|b| b.drafts().into_iter().take(1))
+        .collect()
+}
+
+fn big_batch_names() -> impl Iterator<Item = BatchName> {
+    (0..300).map(|index| BatchName { round: 1, index })
 }
 
 fn spawn_child(role: &str) -> Child {
@@ -348,7 +362,7 @@ fn single_appends_acknowledged_before_a_crash_are_applied_again_from_the_journal
         .unwrap();
     assert!(!child.wait().unwrap().success(), "the child aborts");
     let acks = out.matches("ACK ").count() as u64;
-    assert_eq!(acks, APPENDS, "{out}");
+    assert_eq!(acks, APPENDS + 1, "{out}");
 
     // What sled alone kept: the same files without the journal.
     let bare = dir.path().join("bare");
@@ -366,13 +380,14 @@ fn single_appends_acknowledged_before_a_crash_are_applied_again_from_the_journal
     let ledger = Ledger::open(&path).unwrap();
     assert_eq!(
         ledger.replayed(),
-        APPENDS,
+        APPENDS + 1,
         "every append since the checkpoint"
     );
     let report = ledger.verify(None).unwrap();
-    assert_eq!(report.head.seq, APPENDS);
+    assert_eq!(report.head.seq, APPENDS + 300);
     let want: Vec<(BatchName, u64)> = (0..APPENDS)
         .map(|index| (BatchName { round: 0, index }, 0))
+        .chain(big_batch_names().map(|b| (b, 0)))
         .collect();
     assert_eq!(landed(&ledger, 0), want);
     assert_eq!(
@@ -380,7 +395,10 @@ fn single_appends_acknowledged_before_a_crash_are_applied_again_from_the_journal
         0,
         "the open checkpoints what it applied"
     );
-    eprintln!("of {APPENDS} acknowledged single appends, sled alone held {sled_alone}");
+    eprintln!(
+        "of {} acknowledged events ({APPENDS} single appends and a batch of 300), sled alone held {sled_alone}",
+        APPENDS + 300
+    );
     drop(ledger);
     // Opening again has nothing left to apply.
     assert_eq!(Ledger::open(&path).unwrap().replayed(), 0);
