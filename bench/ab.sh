@@ -9,7 +9,9 @@
 # for single appends. Each binary imports them (`append --batch-size 10000`) into its own ledger;
 # then, RUNS times, each in turn (base first on odd runs, new first on even ones) runs `verify --chain-only`, `verify`, a cold `members` and `tor show` (body b7
 # on 2016-01-15) and crates/bench `inprocess` (1,000 questions of each kind, 200 single appends of
-# events held back for that run, a rebuild). One line per binary and run; docs/performance.md
+# events held back for that run, a rebuild; since 2026-12-03 `inprocess` checks the first half of
+# them afresh and carries its world through the second, so a base binary older than that times 200
+# fresh appends where the new one times 100 and 100). One line per binary and run; docs/performance.md
 # records such runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -90,7 +92,9 @@ v, r, chain, full, members, tor = sys.argv[2:]
 p = lambda k: f"{d[k]['p50']:.0f} / {d[k]['p99']:.0f}"
 print(f"{v} run {r}: verify --chain-only {chain} s, verify {full} s, cold members {members} s, "
       f"cold tor show {tor} s, open {d['open_ms']:.0f} ms; p50 / p99 µs: members {p('members_index_us')}, "
-      f"tor show {p('tor_index_us')}, single append {p('single_append_us')}; "
+      f"tor show {p('tor_index_us')}, single append {p('single_append_us')}"
+      + (f", carried {p('single_append_carried_us')}" if 'single_append_carried_us' in d else "")
+      + "; "
       f"rebuild {d['rebuild']['events_per_s']:.0f} events/s, peak {d['rebuild']['peak_rss_mib']:.0f} MiB")
 PY
   done

@@ -3,7 +3,9 @@
 //! rebuild (replay of every event) with its peak memory.
 //!
 //! Usage: inprocess LEDGER_DIR SINGLE_JSONL QUERIES BODIES SEED [questions-only]
-//!   SINGLE_JSONL: events to append one at a time (one JSON event per line), after the queries.
+//!   SINGLE_JSONL: events to append one at a time (one JSON event per line), after the queries: the
+//!   first half each checked afresh (as one `minutebook append` process each would), the second with
+//!   the partial world carried from one append to the next (as one long-running process would).
 //!   questions-only: no rebuild, so no figures on a world in memory (for a second run that asks
 //!   about fewer bodies: the same number of questions per body at every ledger size).
 //! Prints one JSON object. Bodies are the generator's `b0` .. `b{BODIES-1}`; dates fall in
@@ -63,16 +65,13 @@ fn main() -> Result<()> {
     });
 
     let text = std::fs::read(single).with_context(|| format!("reading {single}"))?;
-    let mut append_us = Vec::new();
-    for line in lines(&text) {
-        let drafts = parse_batch(line).map_err(|r| anyhow::anyhow!("{}", r[0]))?;
-        let t = Instant::now();
-        // Nothing carried from one append to the next: each is what one `minutebook append` does.
-        match index.append_checked(drafts, None, &mut Against::default())? {
-            Checked::Appended(_) => append_us.push(t.elapsed().as_secs_f64() * 1e6),
-            Checked::Rejected(r) => bail!("single append rejected: {}", r[0]),
-        }
-    }
+    let singles: Vec<&[u8]> = lines(&text).collect();
+    let (fresh, carried) = singles.split_at(singles.len() / 2);
+    // The first half as separate `minutebook append` processes check them: each against the
+    // topics it loads afresh. The second as one long-running process does: the world its checks
+    // loaded carried from one append to the next.
+    let fresh_us = single_appends(&index, fresh, false)?;
+    let carried_us = single_appends(&index, carried, true)?;
 
     let mut out = json!({
         "events": head,
@@ -80,7 +79,8 @@ fn main() -> Result<()> {
         "members_found": members_found,
         "members_index_us": percentiles(members_index),
         "tor_index_us": percentiles(tor_index),
-        "single_append_us": percentiles(append_us),
+        "single_append_us": percentiles(fresh_us),
+        "single_append_carried_us": percentiles(carried_us),
     });
     if !rebuild {
         println!("{out:#}");
@@ -114,6 +114,25 @@ fn main() -> Result<()> {
     out["tor_memory_us"] = percentiles(tor_memory);
     println!("{out:#}");
     Ok(())
+}
+
+/// Microseconds each checked, durable single append of `lines` took: each checked against a fresh
+/// partial world, or against the one the appends before it carried (`carry`).
+fn single_appends(index: &Index, lines: &[&[u8]], carry: bool) -> Result<Vec<f64>> {
+    let mut micros = Vec::new();
+    let mut carried = Against::default();
+    for line in lines {
+        let drafts = parse_batch(line).map_err(|r| anyhow::anyhow!("{}", r[0]))?;
+        if !carry {
+            carried = Against::default();
+        }
+        let t = Instant::now();
+        match index.append_checked(drafts, None, &mut carried)? {
+            Checked::Appended(_) => micros.push(t.elapsed().as_secs_f64() * 1e6),
+            Checked::Rejected(r) => bail!("single append rejected: {}", r[0]),
+        }
+    }
+    Ok(micros)
 }
 
 /// Microseconds each call of `f` took.
