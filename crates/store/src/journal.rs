@@ -12,9 +12,10 @@
 //! between two checkpoints goes through the journal (a write that does not first checkpoints), so
 //! re-applying the journal over whatever sled kept of it restores exactly the acknowledged state.
 //!
-//! A record is `payload length (u32 BE) ‖ SHA-256 of the payload (32 bytes) ‖ payload`. Reading
-//! stops at the first record that is short or whose hash does not match: the tail of an append
-//! cut off while it was written, never acknowledged.
+//! The file is `b"mbjournl" ‖ epoch (u64 BE)`, then the epoch's records, each `payload length (u32
+//! BE) ‖ SHA-256 of the epoch and the payload (32 bytes) ‖ payload`. Reading stops at the first
+//! record that is short or whose hash does not match: the tail of an append cut off while it was
+//! written (never acknowledged), or a record of an earlier epoch.
 
 use std::fs::File;
 use std::io::Read;
@@ -128,16 +129,32 @@ impl WriteSet {
     }
 }
 
-const HEADER: usize = 4 + 32;
+/// What the file begins with: a magic number and the epoch its records belong to.
+const MAGIC: &[u8; 8] = b"mbjournl";
+const FILE_HEADER: u64 = 16;
+/// A record's own header: payload length and hash.
+const RECORD_HEADER: usize = 4 + 32;
+/// The file is kept at least this long, zero-filled beyond its records, and grown a mebibyte at a
+/// time: a record written over bytes the file already holds needs no change to its size, so its
+/// `fdatasync` writes the data alone, not also the inode (which writing past the end costs).
+const ALLOCATED: u64 = 1024 * 1024;
 
 /// The journal file of one open ledger: opened (created, for a ledger older than the journal) at
 /// its first record.
+///
+/// A checkpoint does not truncate the file: it moves the epoch on in the file's header, and a
+/// record's hash covers the epoch it was written in, so the records of earlier epochs still in the
+/// file are not this epoch's.
 pub(crate) struct Journal {
     path: PathBuf,
     file: Option<File>,
-    /// Bytes of whole records since the last checkpoint; the next record is written here, over any
-    /// torn tail.
+    /// The epoch of the records being written; moved on by each checkpoint.
+    epoch: u64,
+    /// Bytes of whole records in this epoch; the next record is written after them, over any torn
+    /// tail.
     len: u64,
+    /// How long the file is (0: not created yet, or its header unwritten).
+    size: u64,
     /// A record is synced that sled did not take (its apply failed): appends stop, and no
     /// checkpoint empties the journal, so that the next open applies it.
     pub(crate) unapplied: bool,
@@ -150,7 +167,9 @@ impl Journal {
         Journal {
             path: ledger_dir.join(Self::FILE),
             file: None,
+            epoch: 0,
             len: 0,
+            size: 0,
             unapplied: false,
         }
     }
@@ -164,32 +183,49 @@ impl Journal {
         self.len
     }
 
-    /// The whole records in the journal file, oldest first, and whether anything (a torn tail
-    /// included) is in the file at all.
-    pub(crate) fn read(&self) -> std::io::Result<(Vec<WriteSet>, bool)> {
+    /// The whole records of the file's epoch, oldest first; and where the next record goes.
+    ///
+    /// A file too short for its header, or whose header is zeros, was cut off while it was
+    /// created, before it held any record. Any other header that is not a journal's is an error,
+    /// not an empty journal: the records it might hold are not to be lost silently.
+    pub(crate) fn read(&mut self) -> std::io::Result<Vec<WriteSet>> {
         let mut bytes = Vec::new();
         match File::open(&self.path) {
             Ok(mut f) => f.read_to_end(&mut bytes)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), false)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e),
         };
+        let header = bytes.get(..FILE_HEADER as usize);
+        let Some(header) = header.filter(|h| h.iter().any(|&b| b != 0)) else {
+            return Ok(Vec::new());
+        };
+        if &header[..8] != MAGIC {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{} is not a minutebook journal", self.path.display()),
+            ));
+        }
+        let epoch = u64::from_be_bytes(header[8..].try_into().expect("8 bytes"));
         let mut sets = Vec::new();
-        let mut rest = &bytes[..];
-        while rest.len() >= HEADER {
+        let mut rest = &bytes[FILE_HEADER as usize..];
+        while rest.len() >= RECORD_HEADER {
             let len = u32::from_be_bytes(rest[..4].try_into().expect("4 bytes")) as usize;
-            let Some(payload) = rest[HEADER..].get(..len) else {
+            let Some(payload) = rest[RECORD_HEADER..].get(..len) else {
                 break;
             };
-            if Sha256::digest(payload)[..] != rest[4..HEADER] {
+            if record_hash(epoch, payload)[..] != rest[4..RECORD_HEADER] {
                 break;
             }
             let Some(set) = WriteSet::decode(payload) else {
                 break;
             };
             sets.push(set);
-            rest = &rest[HEADER + len..];
+            rest = &rest[RECORD_HEADER + len..];
         }
-        Ok((sets, !bytes.is_empty()))
+        self.epoch = epoch;
+        self.size = bytes.len() as u64;
+        self.len = (bytes.len() - FILE_HEADER as usize - rest.len()) as u64;
+        Ok(sets)
     }
 
     /// Write `set` as the next record and `fdatasync` it. On error the record is not counted (the
@@ -202,11 +238,12 @@ impl Journal {
                 "an append of more than 4 GiB does not fit one journal record",
             )
         })?;
-        let mut record = Vec::with_capacity(HEADER + payload.len());
+        let mut record = Vec::with_capacity(RECORD_HEADER + payload.len());
         record.extend_from_slice(&len.to_be_bytes());
-        record.extend_from_slice(&Sha256::digest(&payload));
+        record.extend_from_slice(&record_hash(self.epoch, &payload));
         record.extend_from_slice(&payload);
-        let at = self.len;
+        let at = FILE_HEADER + self.len;
+        self.allocate(at + record.len() as u64)?;
         let file = self.file()?;
         file.write_all_at(&record, at)?;
         file.sync_data()?;
@@ -214,17 +251,41 @@ impl Journal {
         Ok(())
     }
 
-    /// Empty the journal, durably: for a checkpoint, once sled holds every record durably.
+    /// Empty the journal, durably: for a checkpoint, once sled holds every record durably. The
+    /// epoch moves on; a file grown past its allocation by a large batch is cut back to it.
     pub(crate) fn clear(&mut self) -> std::io::Result<()> {
-        if self.len == 0 && !self.path.exists() {
+        if self.len == 0 {
             return Ok(());
         }
+        let epoch = self.epoch + 1;
+        let grown = self.size > ALLOCATED;
         let file = self.file()?;
-        if file.metadata()?.len() > 0 {
-            file.set_len(0)?;
-            file.sync_data()?;
+        file.write_all_at(&header(epoch), 0)?;
+        if grown {
+            file.set_len(ALLOCATED)?;
         }
+        file.sync_data()?;
+        self.size = self.size.min(ALLOCATED);
+        self.epoch = epoch;
         self.len = 0;
+        Ok(())
+    }
+
+    /// Make the file at least `end` bytes long, in whole mebibytes of zeros, synced.
+    fn allocate(&mut self, end: u64) -> std::io::Result<()> {
+        if end <= self.size {
+            return Ok(());
+        }
+        let size = end.div_ceil(ALLOCATED) * ALLOCATED;
+        let from = self.size;
+        let mut fill = vec![0; (size - from) as usize];
+        if from == 0 {
+            fill[..FILE_HEADER as usize].copy_from_slice(&header(self.epoch));
+        }
+        let file = self.file()?;
+        file.write_all_at(&fill, from)?;
+        file.sync_data()?;
+        self.size = size;
         Ok(())
     }
 
@@ -240,6 +301,7 @@ impl Journal {
                     // The new entry in the ledger's directory, or a synced record could be lost.
                     File::open(self.path.parent().expect("the journal is in a directory"))?
                         .sync_all()?;
+                    self.size = 0;
                     file
                 }
                 other => other?,
@@ -248,6 +310,21 @@ impl Journal {
         }
         Ok(self.file.as_ref().expect("opened above"))
     }
+}
+
+fn header(epoch: u64) -> [u8; FILE_HEADER as usize] {
+    let mut h = [0; FILE_HEADER as usize];
+    h[..8].copy_from_slice(MAGIC);
+    h[8..].copy_from_slice(&epoch.to_be_bytes());
+    h
+}
+
+/// A record's hash: of its epoch and its payload.
+fn record_hash(epoch: u64, payload: &[u8]) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    hash.update(epoch.to_be_bytes());
+    hash.update(payload);
+    hash.finalize().into()
 }
 
 #[cfg(test)]
@@ -270,47 +347,89 @@ mod tests {
         set
     }
 
+    fn reread(journal: &Journal) -> Vec<WriteSet> {
+        Journal::new(journal.path().parent().unwrap())
+            .read()
+            .unwrap()
+    }
+
     #[test]
     fn records_read_back_as_written_and_a_torn_tail_is_left_out() {
         let dir = tempfile::tempdir().unwrap();
         let mut journal = Journal::new(dir.path());
-        assert_eq!(journal.read().unwrap(), (Vec::new(), false));
+        assert_eq!(journal.read().unwrap(), Vec::new());
         for n in 0..3 {
             journal.append(&sample(n)).unwrap();
         }
+        assert_eq!(reread(&journal), (0..3).map(sample).collect::<Vec<_>>());
         let whole = std::fs::read(journal.path()).unwrap();
-        assert_eq!(journal.len(), whole.len() as u64);
         assert_eq!(
-            journal.read().unwrap(),
-            ((0..3).map(sample).collect(), true)
+            whole.len() as u64,
+            ALLOCATED,
+            "written within what was allocated"
         );
+        let end = (FILE_HEADER + journal.len()) as usize;
 
         // The last record cut short, then one with a damaged byte: each ends what is read.
-        std::fs::write(journal.path(), &whole[..whole.len() - 3]).unwrap();
-        assert_eq!(journal.read().unwrap().0, vec![sample(0), sample(1)]);
+        let mut torn = whole.clone();
+        torn[end - 3..end].fill(0xff);
+        std::fs::write(journal.path(), &torn).unwrap();
+        assert_eq!(reread(&journal), vec![sample(0), sample(1)]);
         let mut damaged = whole.clone();
-        damaged[HEADER + 1] ^= 1;
+        damaged[FILE_HEADER as usize + RECORD_HEADER + 1] ^= 1;
         std::fs::write(journal.path(), &damaged).unwrap();
-        assert_eq!(journal.read().unwrap(), (Vec::new(), true));
+        assert_eq!(reread(&journal), Vec::new());
+
+        // A file cut off as it was created holds nothing; one that is not a journal is an error.
+        std::fs::write(journal.path(), [0; 10]).unwrap();
+        assert_eq!(reread(&journal), Vec::new());
+        std::fs::write(journal.path(), b"something else entirely").unwrap();
+        let mut foreign = Journal::new(dir.path());
+        assert_eq!(
+            foreign.read().unwrap_err().kind(),
+            std::io::ErrorKind::InvalidData
+        );
     }
 
     #[test]
-    fn a_record_written_over_a_torn_tail_reads_back_and_clearing_empties_the_file() {
+    fn a_checkpoint_moves_the_epoch_on_so_the_records_left_in_the_file_are_not_read() {
         let dir = tempfile::tempdir().unwrap();
         let mut journal = Journal::new(dir.path());
-        journal.append(&sample(0)).unwrap();
-        let good = journal.len();
-        // What an append cut off mid-write leaves: part of a record beyond the counted length.
-        std::fs::OpenOptions::new()
-            .append(true)
-            .open(journal.path())
-            .unwrap()
-            .write_all_at(&[0xff; 50], good)
-            .unwrap();
-        journal.append(&sample(1)).unwrap();
-        assert_eq!(journal.read().unwrap().0, vec![sample(0), sample(1)]);
+        for n in 0..3 {
+            journal.append(&sample(n)).unwrap();
+        }
         journal.clear().unwrap();
-        assert_eq!(std::fs::metadata(journal.path()).unwrap().len(), 0);
-        assert_eq!(journal.read().unwrap(), (Vec::new(), false));
+        assert_eq!(journal.len(), 0);
+        assert_eq!(reread(&journal), Vec::new(), "the old epoch's records");
+        // A new record is written over the first old one; the others, still whole in the file,
+        // are of the old epoch.
+        journal.append(&sample(0)).unwrap();
+        assert_eq!(reread(&journal), vec![sample(0)]);
+
+        // Opened again, the journal goes on where the records end.
+        let mut again = Journal::new(dir.path());
+        assert_eq!(again.read().unwrap(), vec![sample(0)]);
+        again.append(&sample(5)).unwrap();
+        assert_eq!(reread(&journal), vec![sample(0), sample(5)]);
+    }
+
+    #[test]
+    fn a_record_larger_than_the_file_grows_it_and_a_checkpoint_cuts_it_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = Journal::new(dir.path());
+        let mut big = sample(0);
+        big.put(
+            TreeName::Log,
+            b"big".to_vec(),
+            vec![1; 3 * ALLOCATED as usize],
+        );
+        journal.append(&sample(1)).unwrap();
+        journal.append(&big).unwrap();
+        let size = std::fs::metadata(journal.path()).unwrap().len();
+        assert_eq!(size, 4 * ALLOCATED, "grown in whole mebibytes");
+        assert_eq!(reread(&journal), vec![sample(1), big]);
+        journal.clear().unwrap();
+        assert_eq!(std::fs::metadata(journal.path()).unwrap().len(), ALLOCATED);
+        assert_eq!(reread(&journal), Vec::new());
     }
 }
