@@ -150,6 +150,7 @@ pub(crate) fn encode_head(cp: Checkpoint) -> Vec<u8> {
 /// previous holder's background threads may still hold for a moment after it closed: the wait for
 /// it shares the `attempts` of the wait for the ledger's lock.
 fn open_sled(path: &Path, sled_dir: &Path, attempts: &mut u32) -> Result<sled::Db> {
+    discard_unfinished_snapshots(sled_dir)?;
     loop {
         match sled::Config::new().path(sled_dir).open() {
             Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
@@ -164,6 +165,29 @@ fn open_sled(path: &Path, sled_dir: &Path, attempts: &mut u32) -> Result<sled::D
             other => return Ok(other?),
         }
     }
+}
+
+/// Remove the snapshots sled began and never finished (`snap.<lsn>.generating`), which sled 0.34.7
+/// would read as its latest: it writes a snapshot only as it opens a database, to that name, then
+/// syncs and renames it; but the files it reads snapshots from include that name (only
+/// `.in___motion` is left out), and the unfinished one carries the newest sequence number. So a
+/// process killed (or out of disk) while sled wrote its snapshot left a database that fails to open
+/// with "Read corrupted data at file offset None" (spacejam/sled#1527). Without the unfinished
+/// file sled reads the snapshot before it and replays its log from there, as the interrupted open
+/// had done just before. Called with the ledger's lock held, so no open of ours is writing one.
+fn discard_unfinished_snapshots(sled_dir: &Path) -> Result<()> {
+    let entries = match fs::read_dir(sled_dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        other => other?,
+    };
+    for entry in entries {
+        let name = entry?.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            fs::remove_file(sled_dir.join(&*name))?;
+        }
+    }
+    Ok(())
 }
 
 fn decode_head(bytes: &[u8]) -> Option<Checkpoint> {

@@ -594,3 +594,44 @@ fn verify_reports_a_head_far_beyond_the_log_without_reading_up_to_it() {
     // Reading a span per 1,024 sequence numbers up to 2^40 would take hours, not this.
     assert!(started.elapsed() < std::time::Duration::from_secs(60));
 }
+
+/// sled 0.34.7 writes a snapshot as it opens a database, to `snap.<lsn>.generating`, and reads the
+/// newest-named snapshot file, unfinished ones included (spacejam/sled#1527). A process killed while
+/// sled wrote one left a ledger that would not open ("Read corrupted data at file offset None").
+#[test]
+fn a_snapshot_sled_left_unfinished_when_killed_does_not_stop_the_ledger_opening() {
+    let (dir, ledger) = fresh();
+    let path = dir.path().join("l");
+    ledger.append(drafts(&[person("a", None)]), None).unwrap();
+    drop(ledger);
+    // This open writes sled's snapshot of the first append; the appends after it are in the log only.
+    let ledger = Ledger::open(&path).unwrap();
+    ledger
+        .append(drafts(&[person("b", None), person("c", None)]), None)
+        .unwrap();
+    let head = ledger.head().unwrap();
+    drop(ledger);
+    let sled_dir = path.join("sled");
+    let finished: Vec<_> = std::fs::read_dir(&sled_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("snap.")
+        })
+        .collect();
+    assert_eq!(finished.len(), 1, "one finished snapshot: {finished:?}");
+    // The next open's snapshot, cut off half-way through by a kill: a later sequence number than the
+    // finished one, and half of a snapshot's bytes.
+    let bytes = std::fs::read(&finished[0]).unwrap();
+    let unfinished = sled_dir.join("snap.00000000FFFFFFFF.generating");
+    std::fs::write(&unfinished, &bytes[..bytes.len() / 2]).unwrap();
+
+    let ledger = Ledger::open(&path).unwrap();
+    assert_eq!(ledger.head().unwrap(), head);
+    assert_eq!(ledger.iter_from(1).unwrap().count(), 3);
+    ledger.verify(None).unwrap();
+    assert!(!unfinished.exists());
+}
