@@ -4,9 +4,9 @@
 //! `fdatasync` of `sled/db` costs two device round trips, and its transactions cost more CPU than
 //! the append's own work. So an append writes what it changes — the exact sled keys and values of
 //! every tree, a [`WriteSet`] — to the file `journal` in the ledger's directory, `fdatasync`s it,
-//! and only then applies it to sled (a single append's without a sled transaction, see
-//! `Ledger::apply`) and runs sled's own flush, which is not what makes it durable. A crash can
-//! lose what sled had not written, never the journal's synced records: opening the ledger applies
+//! and only then applies it to sled without flushing sled (and a single append's without a sled
+//! transaction, see `Ledger::apply`). A crash can
+//! lose sled's unflushed writes, never the journal's synced records: opening the ledger applies
 //! every record again, in order, and then checkpoints (flushes sled durably and empties the
 //! journal). Applying a write set twice gives what applying it once gave, and every write to sled
 //! between two checkpoints goes through the journal (a write that does not first checkpoints), so

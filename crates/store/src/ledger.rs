@@ -914,19 +914,11 @@ impl Ledger {
         set.head_after = tip.seq;
         set.put(TreeName::Meta, HEAD, encode_head(tip));
         report.head = tip;
-        // Durable once the journal is synced; applied to sled after it.
+        // Durable once the journal is synced; applied to sled (unflushed) after it.
         journal.append(&set).map_err(|cause| {
             StoreError::NotDurable(Box::new(self.journal_error(&journal, cause)))
         })?;
-        // sled's own flush (`sync_file_range`: no drive-cache flush, so not a durability point; the
-        // journal is) keeps sled's files as current as before the journal. Without it, SIGKILLs left
-        // sled unable to reopen its database ("Read corrupted data", a known sled 0.34 failure) in 3
-        // of about 2,200 kills under load, against none of 3,800 with sled flushed after every append
-        // (docs/reliability.md).
-        if let Err(e) = self
-            .apply(&set)
-            .and_then(|()| self.db.flush().map(drop).map_err(StoreError::from))
-        {
+        if let Err(e) = self.apply(&set) {
             journal.unapplied = true;
             return Err(StoreError::Unapplied(Box::new(e)));
         }
@@ -939,7 +931,7 @@ impl Ledger {
         Ok(report)
     }
 
-    /// Apply a journaled write set to sled. Not flushed here: the journal holds it durably.
+    /// Apply a journaled write set to sled. Not flushed: the journal holds it durably.
     ///
     /// A small set (a single append's) is inserted one value at a time, tree by tree, the head last
     /// (readers see nothing of it before the head that makes it theirs). Not as a sled batch or
