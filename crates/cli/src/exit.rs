@@ -43,6 +43,8 @@ fn classify(e: &anyhow::Error) -> (u8, &'static str) {
             | StoreError::Sync { .. }
             | StoreError::Access { .. }
             | StoreError::NotDurable(_)
+            | StoreError::Unapplied(_)
+            | StoreError::NotEmptied
             | StoreError::DiskFull { .. },
         ) => (INTEGRITY, "integrity"),
         _ => (OTHER, "error"),

@@ -54,6 +54,11 @@ pub enum StoreError {
          writing again"
     )]
     Unapplied(Box<StoreError>),
+    #[error(
+        "a checkpoint could not empty the ledger's journal, so this handle writes nothing more; what \
+         the journal holds is in the database: close and reopen the ledger before writing again"
+    )]
+    NotEmptied,
     #[error("storage error: {}", sled_message(.0))]
     Sled(sled::Error),
     #[error("I/O error: {0}")]

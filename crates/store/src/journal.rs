@@ -15,7 +15,8 @@
 //! The file is `b"mbjournl" ‖ epoch (u64 BE)`, then the epoch's records, each `payload length (u32
 //! BE) ‖ SHA-256 of the epoch and the payload (32 bytes) ‖ payload`. Reading stops at the first
 //! record that is short or whose hash does not match: the tail of an append cut off while it was
-//! written (never acknowledged), or a record of an earlier epoch.
+//! written (never acknowledged), or a record of an earlier epoch. A record whose hash matches but
+//! whose payload this binary cannot decode is an error, not a tail: it was acknowledged.
 
 use std::fs::File;
 use std::io::Read;
@@ -155,9 +156,22 @@ pub(crate) struct Journal {
     len: u64,
     /// How long the file is (0: not created yet, or its header unwritten).
     size: u64,
-    /// A record is synced that sled did not take (its apply failed): appends stop, and no
-    /// checkpoint empties the journal, so that the next open applies it.
-    pub(crate) unapplied: bool,
+    /// An append failed after it may have written its record: a whole record of this epoch may lie
+    /// past `len`, so the next checkpoint moves the epoch on even if `len` is 0.
+    stale_tail: bool,
+    /// Why this handle writes nothing more, if it does not; a reopen clears it.
+    pub(crate) fault: Option<Fault>,
+}
+
+/// What stops a journal taking more records until the ledger is opened again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fault {
+    /// A record is synced that sled did not take (its apply failed, or a thread panicked while
+    /// holding the journal): no checkpoint empties the journal, so that the next open applies it.
+    Unapplied,
+    /// A checkpoint failed while it emptied the journal: the header on disk may be of either epoch,
+    /// so a record written now might not be read back.
+    NotEmptied,
 }
 
 impl Journal {
@@ -170,7 +184,8 @@ impl Journal {
             epoch: 0,
             len: 0,
             size: 0,
-            unapplied: false,
+            stale_tail: false,
+            fault: None,
         }
     }
 
@@ -217,7 +232,14 @@ impl Journal {
                 break;
             }
             let Some(set) = WriteSet::decode(payload) else {
-                break;
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "{}: record {} is whole but cannot be decoded (written by another version?)",
+                        self.path.display(),
+                        sets.len() + 1
+                    ),
+                ));
             };
             sets.push(set);
             rest = &rest[RECORD_HEADER + len..];
@@ -229,7 +251,8 @@ impl Journal {
     }
 
     /// Write `set` as the next record and `fdatasync` it. On error the record is not counted (the
-    /// next is written over it), but it may have reached the disk.
+    /// next is written over it), but it may have reached the disk, and the next checkpoint moves
+    /// the epoch on past it.
     pub(crate) fn append(&mut self, set: &WriteSet) -> std::io::Result<()> {
         let payload = set.encode();
         let len = u32::try_from(payload.len()).map_err(|_| {
@@ -244,30 +267,45 @@ impl Journal {
         record.extend_from_slice(&payload);
         let at = FILE_HEADER + self.len;
         self.allocate(at + record.len() as u64)?;
+        self.stale_tail = true;
         let file = self.file()?;
         file.write_all_at(&record, at)?;
         file.sync_data()?;
         self.len += record.len() as u64;
+        self.stale_tail = false;
         Ok(())
     }
 
     /// Empty the journal, durably: for a checkpoint, once sled holds every record durably. The
-    /// epoch moves on; a file grown past its allocation by a large batch is cut back to it.
+    /// epoch moves on; a file grown past its allocation by a large batch is cut back to it. On
+    /// error the journal takes no more records ([`Fault::NotEmptied`]).
     pub(crate) fn clear(&mut self) -> std::io::Result<()> {
-        if self.len == 0 {
+        if self.len == 0 && !self.stale_tail {
             return Ok(());
         }
+        let cleared = self.move_epoch_on();
+        if cleared.is_err() {
+            self.fault = Some(Fault::NotEmptied);
+        }
+        cleared
+    }
+
+    fn move_epoch_on(&mut self) -> std::io::Result<()> {
         let epoch = self.epoch + 1;
         let grown = self.size > ALLOCATED;
         let file = self.file()?;
         file.write_all_at(&header(epoch), 0)?;
+        file.sync_data()?;
+        // Only once the new epoch is durable: a cut that reached the disk before it would leave
+        // the old epoch's records short of their end.
         if grown {
             file.set_len(ALLOCATED)?;
+            file.sync_data()?;
+            self.size = ALLOCATED;
         }
-        file.sync_data()?;
-        self.size = self.size.min(ALLOCATED);
         self.epoch = epoch;
         self.len = 0;
+        self.stale_tail = false;
         Ok(())
     }
 
@@ -280,6 +318,11 @@ impl Journal {
         let from = self.size;
         let mut fill = vec![0; (size - from) as usize];
         if from == 0 {
+            // The file's entry in the ledger's directory, or a synced record could be lost with
+            // it. Synced before the header is written, so that a file with a header always has
+            // its entry synced: one created by a process killed before this sync has none.
+            self.file()?;
+            File::open(self.path.parent().expect("the journal is in a directory"))?.sync_all()?;
             fill[..FILE_HEADER as usize].copy_from_slice(&header(self.epoch));
         }
         let file = self.file()?;
@@ -298,9 +341,6 @@ impl Journal {
                         .read(true)
                         .write(true)
                         .open(&self.path)?;
-                    // The new entry in the ledger's directory, or a synced record could be lost.
-                    File::open(self.path.parent().expect("the journal is in a directory"))?
-                        .sync_all()?;
                     self.size = 0;
                     file
                 }
@@ -389,6 +429,45 @@ mod tests {
             foreign.read().unwrap_err().kind(),
             std::io::ErrorKind::InvalidData
         );
+    }
+
+    #[test]
+    fn a_record_past_the_end_of_the_file_is_a_torn_tail_and_an_undecodable_whole_one_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = Journal::new(dir.path());
+        for n in 0..2 {
+            journal.append(&sample(n)).unwrap();
+        }
+        let whole = std::fs::read(journal.path()).unwrap();
+        let end = (FILE_HEADER + journal.len()) as usize;
+        std::fs::write(journal.path(), &whole[..end - 1]).unwrap();
+        assert_eq!(reread(&journal), vec![sample(0)]);
+
+        // A record whose hash is right but whose payload does not decode was written whole, so
+        // acknowledged: not to be dropped as a tail.
+        let payload = b"not a write set";
+        let mut file = header(0).to_vec();
+        file.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+        file.extend_from_slice(&record_hash(0, payload));
+        file.extend_from_slice(payload);
+        std::fs::write(journal.path(), &file).unwrap();
+        let err = Journal::new(dir.path()).read().unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+        assert!(err.to_string().contains("record 1"), "{err}");
+    }
+
+    #[test]
+    fn a_checkpoint_moves_the_epoch_on_past_a_record_whose_append_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = Journal::new(dir.path());
+        journal.read().unwrap();
+        journal.append(&sample(0)).unwrap();
+        // As an append whose sync failed leaves it: the record maybe on disk, not counted.
+        journal.len = 0;
+        journal.stale_tail = true;
+        assert_eq!(reread(&journal), vec![sample(0)], "on disk and whole");
+        journal.clear().unwrap();
+        assert_eq!(reread(&journal), Vec::new());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Opening, appending and reading.
 
+use std::collections::BTreeSet;
 use std::fs::{self, File, TryLockError};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,7 +14,7 @@ use crate::block::{self, Packer};
 use crate::codec::{self, BlockBytes, Codec, StoredDict};
 use crate::error::{Result, StoreError};
 use crate::hash::{Checkpoint, Hash, chain_hash, leaf_hash};
-use crate::journal::{Journal, TreeName, WriteSet};
+use crate::journal::{Fault, Journal, TreeName, WriteSet};
 
 pub(crate) const HEAD: &[u8] = b"head";
 /// `meta` key of the last block's key: where an append finds the head event (its record time) with
@@ -78,7 +79,7 @@ struct Synced {
     dirs: std::collections::HashMap<PathBuf, Listing>,
 }
 
-type Listing = std::collections::BTreeSet<(std::ffi::OsString, u64)>;
+type Listing = BTreeSet<(std::ffi::OsString, u64)>;
 
 fn listing(dir: &Path) -> Result<Listing> {
     use std::os::unix::fs::DirEntryExt;
@@ -150,7 +151,18 @@ pub(crate) fn encode_head(cp: Checkpoint) -> Vec<u8> {
 /// previous holder's background threads may still hold for a moment after it closed: the wait for
 /// it shares the `attempts` of the wait for the ledger's lock.
 fn open_sled(path: &Path, sled_dir: &Path, attempts: &mut u32) -> Result<sled::Db> {
-    discard_unfinished_snapshots(sled_dir)?;
+    let before = discard_unfinished_snapshots(sled_dir)?;
+    let db = open_sled_retrying(path, sled_dir, attempts)?;
+    // The snapshot sled wrote as it opened is renamed into place without syncing the directory: a
+    // power cut could leave it finished under its unfinished name, which the next open removes,
+    // or the snapshot before it removed as well. Synced now, before anything else is written.
+    if discard_unfinished_snapshots(sled_dir)? != before {
+        sync_path(sled_dir)?;
+    }
+    Ok(db)
+}
+
+fn open_sled_retrying(path: &Path, sled_dir: &Path, attempts: &mut u32) -> Result<sled::Db> {
     loop {
         match sled::Config::new().path(sled_dir).open() {
             Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
@@ -175,19 +187,25 @@ fn open_sled(path: &Path, sled_dir: &Path, attempts: &mut u32) -> Result<sled::D
 /// with "Read corrupted data at file offset None" (spacejam/sled#1527). Without the unfinished
 /// file sled reads the snapshot before it and replays its log from there, as the interrupted open
 /// had done just before. Called with the ledger's lock held, so no open of ours is writing one.
-fn discard_unfinished_snapshots(sled_dir: &Path) -> Result<()> {
+/// Returns the names of the finished snapshots.
+fn discard_unfinished_snapshots(sled_dir: &Path) -> Result<BTreeSet<String>> {
     let entries = match fs::read_dir(sled_dir) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeSet::new()),
         other => other?,
     };
+    let mut finished = BTreeSet::new();
     for entry in entries {
-        let name = entry?.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with("snap.") && name.ends_with(".generating") {
-            fs::remove_file(sled_dir.join(&*name))?;
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("snap.") {
+            continue;
+        }
+        if name.ends_with(".generating") {
+            fs::remove_file(sled_dir.join(&name))?;
+        } else {
+            finished.insert(name);
         }
     }
-    Ok(())
+    Ok(finished)
 }
 
 fn decode_head(bytes: &[u8]) -> Option<Checkpoint> {
@@ -799,8 +817,8 @@ impl Ledger {
         self.ensure_room(size.0)?;
         self.train_if_due()?;
         // Appends are serialised by the journal, which they write in order.
-        let mut journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
-        refuse_if_unapplied(&journal)?;
+        let mut journal = self.lock_journal();
+        refuse_if_faulted(&journal)?;
         let codec = self.codec();
         let head = self.head()?;
         if let Some(expected) = expected_head
@@ -919,22 +937,27 @@ impl Ledger {
             StoreError::NotDurable(Box::new(self.journal_error(&journal, cause)))
         })?;
         if let Err(e) = self.apply(&set) {
-            journal.unapplied = true;
+            journal.fault = Some(Fault::Unapplied);
             return Err(StoreError::Unapplied(Box::new(e)));
         }
         self.wrote(size.0 + derived_bytes);
         if journal.len() > JOURNAL_CHECKPOINT {
-            // A failed checkpoint loses nothing: the journal still holds every record.
-            self.flush_locked(&mut journal)
-                .map_err(|e| StoreError::NotDurable(Box::new(e)))?;
+            // The append is durable and applied whatever happens here, so it is acknowledged: a
+            // failed checkpoint loses nothing (the journal still holds every record) and is tried
+            // again at the next append and at close (which reports it); one that failed to empty
+            // the journal stops further writes (`Fault::NotEmptied`).
+            let _ = self.flush_locked(&mut journal);
         }
         Ok(report)
     }
 
     /// Apply a journaled write set to sled. Not flushed: the journal holds it durably.
     ///
-    /// A small set (a single append's) is inserted one value at a time, tree by tree, the head last
-    /// (readers see nothing of it before the head that makes it theirs). Not as a sled batch or
+    /// A small set (a single append's) is inserted one value at a time, tree by tree, the head last:
+    /// reads of the log and the id index go by the head and see nothing of it before the head
+    /// moves. Reads of `derived` do not: another thread reading the index while an append is
+    /// applied may see its entries a moment early, or, after an apply that failed
+    /// ([`StoreError::Unapplied`]), until the next open applies the rest. Not as a sled batch or
     /// transaction: sled makes those atomic by writing them out to its file at once (about six
     /// `pwrite`s and `sync_file_range`s an append), which the journal makes needless and which held
     /// up the journal's own sync (a single append's p50 740-830 µs with batches against 480 µs
@@ -983,6 +1006,16 @@ impl Ledger {
         Ok(())
     }
 
+    /// The journal, locked. A thread that panicked holding it may have synced a record and not
+    /// applied it (and the head it read would be reused): the handle then writes nothing more.
+    fn lock_journal(&self) -> std::sync::MutexGuard<'_, Journal> {
+        self.journal.lock().unwrap_or_else(|poisoned| {
+            let mut journal = poisoned.into_inner();
+            journal.fault = Some(Fault::Unapplied);
+            journal
+        })
+    }
+
     fn journal_error(&self, journal: &Journal, cause: std::io::Error) -> StoreError {
         StoreError::Sync {
             path: journal.path().to_owned(),
@@ -995,7 +1028,7 @@ impl Ledger {
     /// gives what it gave the first time. A journal that does not follow on from the log (its first
     /// record starts beyond sled's head, or its last ends before it) is refused, not applied.
     fn replay_journal(&self) -> Result<()> {
-        let mut journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
+        let mut journal = self.lock_journal();
         let sets = journal
             .read()
             .map_err(|cause| self.journal_error(&journal, cause))?;
@@ -1014,6 +1047,22 @@ impl Ledger {
                     journal.path().display(),
                     first.head_before + 1,
                     last.head_after
+                ),
+            ));
+        }
+        if let Some(pair) = sets
+            .windows(2)
+            .find(|w| w[1].head_before != w[0].head_after)
+        {
+            return Err(integrity(
+                head,
+                format!(
+                    "the journal ({}) holds a record of events {}..{} after one ending at {}: its \
+                     records do not follow on from each other, so it was not applied",
+                    journal.path().display(),
+                    pair[1].head_before + 1,
+                    pair[1].head_after,
+                    pair[0].head_after
                 ),
             ));
         }
@@ -1129,14 +1178,14 @@ impl Ledger {
     /// This is also the journal's checkpoint: once sled holds everything durably, the journal is
     /// emptied.
     pub fn flush(&self) -> Result<()> {
-        let mut journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
+        let mut journal = self.lock_journal();
         self.flush_locked(&mut journal)
     }
 
     /// Flush if the journal holds records: what a process does before it ends, so that the next
     /// open has nothing to apply again. (Every acknowledged append is durable without it.)
     pub fn checkpoint(&self) -> Result<()> {
-        let mut journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
+        let mut journal = self.lock_journal();
         if journal.len() == 0 {
             return Ok(());
         }
@@ -1164,7 +1213,7 @@ impl Ledger {
         let now = listing(&self.sled_dir)?;
         sync_dir_if_changed(&mut synced, &self.sled_dir, now)?;
         // A record sled could not take must survive for the next open to apply.
-        if !journal.unapplied {
+        if journal.fault != Some(Fault::Unapplied) {
             journal
                 .clear()
                 .map_err(|cause| self.journal_error(journal, cause))?;
@@ -1176,8 +1225,8 @@ impl Ledger {
     /// first: a record applied again at the next open must never be older than what sled holds
     /// (it would put back what `write` replaced).
     fn direct<T>(&self, write: impl FnOnce() -> Result<T>) -> Result<T> {
-        let mut journal = self.journal.lock().unwrap_or_else(|e| e.into_inner());
-        refuse_if_unapplied(&journal)?;
+        let mut journal = self.lock_journal();
+        refuse_if_faulted(&journal)?;
         if journal.len() > 0 {
             self.flush_locked(&mut journal)?;
         }
@@ -1333,15 +1382,17 @@ fn placed(id: EventId, entry: Option<sled::IVec>, head: u64) -> Result<Option<(u
 }
 
 /// After sled failed to take a journaled record, this handle writes nothing more: the next open
-/// applies the record, and a later write could be put back by it.
-fn refuse_if_unapplied(journal: &Journal) -> Result<()> {
-    if journal.unapplied {
-        return Err(StoreError::Unapplied(Box::new(integrity(
+/// applies the record, and a later write could be put back by it. After a checkpoint failed to
+/// empty the journal, a record written now might not be read back.
+fn refuse_if_faulted(journal: &Journal) -> Result<()> {
+    match journal.fault {
+        None => Ok(()),
+        Some(Fault::Unapplied) => Err(StoreError::Unapplied(Box::new(integrity(
             0,
             "an earlier append on this handle was journaled but not applied",
-        ))));
+        )))),
+        Some(Fault::NotEmptied) => Err(StoreError::NotEmptied),
     }
-    Ok(())
 }
 
 pub(crate) fn integrity(seq: u64, what: impl Into<String>) -> StoreError {
@@ -1534,7 +1585,17 @@ mod tests {
             .append_with(vec![person(0)], None, |_| vec![entry(b"old")])
             .unwrap();
         assert_eq!(journal_records(&path), 1, "the append is journaled");
-        // Were the append left in the journal, an open after a crash would apply it over this.
+        // Were the append left in the journal while sled is written to directly, an open after a
+        // crash (before the flush that ends the write) would apply it over what was written.
+        ledger
+            .direct(|| {
+                assert_eq!(journal_records(&path), 0, "emptied before the write");
+                Ok(())
+            })
+            .unwrap();
+        ledger
+            .append_with(vec![person(1)], None, |_| vec![entry(b"old")])
+            .unwrap();
         ledger.write_derived(vec![entry(b"new")]).unwrap();
         assert_eq!(journal_records(&path), 0);
         drop(ledger);
@@ -1543,7 +1604,58 @@ mod tests {
             ledger.derived("test", b"k").unwrap().as_deref(),
             Some(&b"new"[..])
         );
-        assert_eq!(ledger.head().unwrap().seq, 1);
+        assert_eq!(ledger.head().unwrap().seq, 2);
+    }
+
+    #[test]
+    fn a_journal_whose_records_do_not_follow_on_from_each_other_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        let ledger = Ledger::init(&path).unwrap();
+        ledger.append(vec![person(0), person(1)], None).unwrap();
+        ledger.close().unwrap();
+        // Events 3..3, then 6..6: the two appends of a handle that reused a stale head, say.
+        let mut journal = Journal::new(&path);
+        journal.read().unwrap();
+        for (before, after) in [(2, 3), (5, 6)] {
+            let mut set = WriteSet {
+                head_before: before,
+                head_after: after,
+                ..WriteSet::default()
+            };
+            set.put(TreeName::Meta, HEAD, vec![0; 40]);
+            journal.append(&set).unwrap();
+        }
+        let Err(StoreError::Integrity { what, .. }) = Ledger::open(&path) else {
+            panic!("a journal with a gap was applied");
+        };
+        assert!(what.contains("do not follow on from each other"), "{what}");
+        fs::remove_file(path.join(Journal::FILE)).unwrap();
+        assert_eq!(
+            Ledger::open(&path).unwrap().verify(None).unwrap().head.seq,
+            2
+        );
+    }
+
+    #[test]
+    fn a_thread_that_panicked_holding_the_journal_stops_the_handle_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l");
+        let ledger = Ledger::init(&path).unwrap();
+        std::thread::scope(|scope| {
+            let panicked = scope.spawn(|| {
+                let _journal = ledger.journal.lock().unwrap();
+                panic!("between the journal's sync and sled's apply");
+            });
+            assert!(panicked.join().is_err());
+        });
+        assert!(matches!(
+            ledger.append(vec![person(0)], None),
+            Err(StoreError::Unapplied(_))
+        ));
+        drop(ledger);
+        let ledger = Ledger::open(&path).unwrap();
+        ledger.append(vec![person(0)], None).unwrap();
     }
 
     #[test]
