@@ -163,6 +163,9 @@ fn spawn_child(role: &str) -> Child {
 enum KillAt {
     FromSpawn(Duration),
     AfterOpen(Duration),
+    /// Once the child has acknowledged this many appends (or after a minute, whatever it did): not
+    /// a fixed time, which a loaded machine can leave too short.
+    AfterAcks(usize),
 }
 
 /// Kill the child at `at` (unless it ended first) and return what it acknowledged (the ledger being
@@ -190,16 +193,27 @@ fn kill_after(mut child: Child, at: KillAt) -> (Vec<String>, bool, String) {
     let mut deadline = match at {
         KillAt::FromSpawn(d) => Some(Instant::now() + d),
         KillAt::AfterOpen(_) => None,
+        KillAt::AfterAcks(_) => Some(Instant::now() + Duration::from_secs(60)),
     };
+    let mut appends = 0;
     let mut killed = false;
     loop {
         if child.try_wait().unwrap().is_some() {
             break;
         }
-        if let (None, KillAt::AfterOpen(d)) = (deadline, at)
-            && rx.try_iter().any(|ack| ack == "opened")
-        {
-            deadline = Some(Instant::now() + d);
+        for ack in rx.try_iter() {
+            match (ack == "opened", at) {
+                (true, KillAt::AfterOpen(d)) if deadline.is_none() => {
+                    deadline = Some(Instant::now() + d)
+                }
+                (false, KillAt::AfterAcks(n)) => {
+                    appends += 1;
+                    if appends >= n {
+                        deadline = Some(Instant::now());
+                    }
+                }
+                _ => {}
+            }
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
             child.kill().unwrap(); // SIGKILL on Unix
@@ -271,7 +285,7 @@ fn appends_survive_sigkill_at_random_moments() {
         // The last round is not killed at a random moment but after it has surely appended: proof that
         // appending continues after all the crashes.
         let delay = if last {
-            KillAt::AfterOpen(Duration::from_millis(300))
+            KillAt::AfterAcks(2)
         } else if rng.below(5) == 0 {
             // Some kills land in start-up: while sled recovers and the ledger discards what is
             // beyond its head.
