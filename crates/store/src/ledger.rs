@@ -1607,34 +1607,43 @@ mod tests {
         assert_eq!(ledger.head().unwrap().seq, 2);
     }
 
-    #[test]
-    fn a_journal_whose_records_do_not_follow_on_from_each_other_is_refused() {
+    /// Open a ledger of two events whose journal holds records of these (head before, head after):
+    /// the open must refuse it, and without the journal the ledger must be as it was. Returns the
+    /// refusal.
+    fn refused_with_journal(records: &[(u64, u64)]) -> String {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("l");
         let ledger = Ledger::init(&path).unwrap();
         ledger.append(vec![person(0), person(1)], None).unwrap();
         ledger.close().unwrap();
-        // Events 3..3, then 6..6: the two appends of a handle that reused a stale head, say.
         let mut journal = Journal::new(&path);
         journal.read().unwrap();
-        for (before, after) in [(2, 3), (5, 6)] {
+        for &(head_before, head_after) in records {
             let mut set = WriteSet {
-                head_before: before,
-                head_after: after,
+                head_before,
+                head_after,
                 ..WriteSet::default()
             };
             set.put(TreeName::Meta, HEAD, vec![0; 40]);
             journal.append(&set).unwrap();
         }
         let Err(StoreError::Integrity { what, .. }) = Ledger::open(&path) else {
-            panic!("a journal with a gap was applied");
+            panic!("the journal {records:?} was applied to a log of two events");
         };
-        assert!(what.contains("do not follow on from each other"), "{what}");
+        // Nothing was applied: without the journal the ledger is as it was.
         fs::remove_file(path.join(Journal::FILE)).unwrap();
         assert_eq!(
             Ledger::open(&path).unwrap().verify(None).unwrap().head.seq,
             2
         );
+        what
+    }
+
+    #[test]
+    fn a_journal_whose_records_do_not_follow_on_from_each_other_is_refused() {
+        // Events 3..3, then 6..6: the two appends of a handle that reused a stale head, say.
+        let what = refused_with_journal(&[(2, 3), (5, 6)]);
+        assert!(what.contains("do not follow on from each other"), "{what}");
     }
 
     #[test]
@@ -1660,28 +1669,8 @@ mod tests {
 
     #[test]
     fn a_journal_that_does_not_follow_on_from_the_log_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("l");
-        let ledger = Ledger::init(&path).unwrap();
-        ledger.append(vec![person(0), person(1)], None).unwrap();
-        ledger.close().unwrap();
         // Records of events 6..7, as another ledger's journal would hold.
-        let mut foreign = WriteSet {
-            head_before: 5,
-            head_after: 7,
-            ..WriteSet::default()
-        };
-        foreign.put(TreeName::Meta, HEAD, vec![0; 40]);
-        Journal::new(&path).append(&foreign).unwrap();
-        let Err(StoreError::Integrity { what, .. }) = Ledger::open(&path) else {
-            panic!("a foreign journal was applied");
-        };
-        assert!(what.contains("does not follow on"), "{what}");
-        // Nothing was applied: without the journal the ledger is as it was.
-        fs::remove_file(path.join(Journal::FILE)).unwrap();
-        assert_eq!(
-            Ledger::open(&path).unwrap().verify(None).unwrap().head.seq,
-            2
-        );
+        let what = refused_with_journal(&[(5, 7)]);
+        assert!(what.contains("does not follow on from this log"), "{what}");
     }
 }
