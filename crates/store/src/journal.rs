@@ -317,15 +317,20 @@ impl Journal {
         let size = end.div_ceil(ALLOCATED) * ALLOCATED;
         let from = self.size;
         let mut fill = vec![0; (size - from) as usize];
+        let epoch = self.epoch;
+        let dir = self
+            .path
+            .parent()
+            .expect("the journal is in a directory")
+            .to_owned();
+        let file = self.file()?;
         if from == 0 {
             // The file's entry in the ledger's directory, or a synced record could be lost with
             // it. Synced before the header is written, so that a file with a header always has
             // its entry synced: one created by a process killed before this sync has none.
-            self.file()?;
-            File::open(self.path.parent().expect("the journal is in a directory"))?.sync_all()?;
-            fill[..FILE_HEADER as usize].copy_from_slice(&header(self.epoch));
+            File::open(dir)?.sync_all()?;
+            fill[..FILE_HEADER as usize].copy_from_slice(&header(epoch));
         }
-        let file = self.file()?;
         file.write_all_at(&fill, from)?;
         file.sync_data()?;
         self.size = size;

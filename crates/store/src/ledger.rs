@@ -1138,10 +1138,9 @@ impl Ledger {
         drop((log, ids, meta, derived, db));
         // An open writes (see `open_inner`), so not on a disk without room: the next open refuses.
         if written.into_inner() > threshold && available_bytes(&path)? >= OPEN_MARGIN {
-            // Dropping sled syncs its log; it renames the new snapshot into place without syncing
-            // the directory, which is done here so that the command ends with nothing unsynced.
+            // Opening writes sled's new snapshot and `open_sled` syncs the directory it is renamed
+            // in; dropping sled syncs its log: the command ends with nothing unsynced.
             drop(open_sled(&path, &sled_dir, &mut 0)?);
-            sync_path(&sled_dir)?;
         }
         Ok(())
     }
